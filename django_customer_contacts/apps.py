@@ -1,0 +1,39 @@
+from django.apps import AppConfig
+from django.conf import settings
+from django.db.models.signals import pre_delete
+from django.utils.translation import gettext_lazy as _
+
+from .conf import DEFAULT_CONTACT_MODEL
+
+
+class CustomerContactsConfig(AppConfig):
+    name = "django_customer_contacts"
+    label = "customer_contacts"
+    verbose_name = _("Customer contacts")
+    # Fixed here: Django 6.0 changed the project default, and our migrations must
+    # not drift with the host's DEFAULT_AUTO_FIELD.
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def __init__(self, app_name, app_module):
+        super().__init__(app_name, app_module)
+        # Like AUTH_USER_MODEL, the setting exists even when the host leaves it out:
+        # host models and the migrations Django writes for them name
+        # ``settings.CUSTOMER_CONTACTS_CONTACT_MODEL``. App configs are created before
+        # any models module is imported, so this is early enough for both.
+        if not hasattr(settings, "CUSTOMER_CONTACTS_CONTACT_MODEL"):
+            settings.CUSTOMER_CONTACTS_CONTACT_MODEL = DEFAULT_CONTACT_MODEL
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)
+        from . import get_contact_model
+        from .receivers import protect_primary_contact
+
+        try:
+            contact_model = get_contact_model()
+        except Exception:  # reported by customer_contacts.E002
+            return
+        pre_delete.connect(
+            protect_primary_contact,
+            sender=contact_model,
+            dispatch_uid="customer_contacts.protect_primary_contact",
+        )

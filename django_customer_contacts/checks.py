@@ -1,0 +1,156 @@
+"""System checks for the app's settings. Each id has a test in ``tests/test_checks.py``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+from django.utils.module_loading import import_string
+
+from .conf import DEFAULTS, EMAIL_UNIQUE_CHOICES, app_settings
+
+BOOLEAN_OPTIONS = ("AUTO_PRIMARY", "EMAIL_EDITABLE", "SMS_ENABLED")
+COUNT_OPTIONS = ("UNUSED_AFTER_DAYS", "UNUSED_REVIEW_THRESHOLD")
+
+
+def _get_model(label: Any):
+    if not isinstance(label, str) or label.count(".") != 1:
+        return None
+    try:
+        return apps.get_model(label)
+    except LookupError:
+        return None
+
+
+def check_customer_model() -> list[Error]:
+    label = getattr(settings, "CUSTOMER_CONTACTS_CUSTOMER_MODEL", None)
+    if not label:
+        return [
+            Error(
+                "CUSTOMER_CONTACTS_CUSTOMER_MODEL is not set.",
+                hint="Name your customer model in settings, e.g. "
+                "CUSTOMER_CONTACTS_CUSTOMER_MODEL = 'crm.Customer'.",
+                id="customer_contacts.E001",
+            )
+        ]
+    if _get_model(label) is None:
+        return [
+            Error(
+                f"CUSTOMER_CONTACTS_CUSTOMER_MODEL refers to {label!r}, which is not an installed model.",
+                hint="Use the form 'app_label.ModelName' and make sure the app is in INSTALLED_APPS.",
+                id="customer_contacts.E001",
+            )
+        ]
+    return []
+
+
+def check_contact_model() -> list[Error]:
+    from .models import AbstractContact
+
+    label = app_settings.contact_model
+    model = _get_model(label)
+    if model is None:
+        return [
+            Error(
+                f"CUSTOMER_CONTACTS_CONTACT_MODEL refers to {label!r}, which is not an installed model.",
+                hint="Use 'customer_contacts.Contact' or 'app_label.ModelName' of your subclass "
+                "of AbstractContact.",
+                id="customer_contacts.E002",
+            )
+        ]
+    if not issubclass(model, AbstractContact):
+        return [
+            Error(
+                f"CUSTOMER_CONTACTS_CONTACT_MODEL {label!r} is not a subclass of AbstractContact.",
+                hint="Subclass django_customer_contacts.models.AbstractContact.",
+                id="customer_contacts.E002",
+            )
+        ]
+    constraint_fields = {tuple(getattr(c, "fields", ())) for c in model._meta.constraints}
+    if ("customer", "primary_marker") not in constraint_fields:
+        return [
+            Error(
+                f"{label} does not keep AbstractContact's constraints, so the database would "
+                "accept two primary contacts for one customer.",
+                hint="Declare the model's Meta as 'class Meta(AbstractContact.Meta):'.",
+                obj=model,
+                id="customer_contacts.E003",
+            )
+        ]
+    return []
+
+
+def check_options() -> list[Error]:
+    options = getattr(settings, "CUSTOMER_CONTACTS", None) or {}
+    if not isinstance(options, dict):
+        return [
+            Error(
+                "CUSTOMER_CONTACTS must be a dict.",
+                hint=f"Options: {', '.join(sorted(DEFAULTS))}.",
+                id="customer_contacts.E004",
+            )
+        ]
+    errors: list[Error] = []
+    unknown = sorted(set(options) - set(DEFAULTS))
+    if unknown:
+        errors.append(
+            Error(
+                f"CUSTOMER_CONTACTS has unknown option(s): {', '.join(map(str, unknown))}.",
+                hint=f"Known options: {', '.join(sorted(DEFAULTS))}.",
+                id="customer_contacts.E004",
+            )
+        )
+    allowed = options.get("PRIMARY_CONTACT_ALLOWED")
+    if allowed is not None and not callable(allowed):
+        try:
+            target = import_string(allowed)
+        except (ImportError, TypeError, ValueError) as exc:
+            errors.append(
+                Error(
+                    f"CUSTOMER_CONTACTS['PRIMARY_CONTACT_ALLOWED'] = {allowed!r} can't be imported: {exc}",
+                    hint="Give the dotted path of a callable taking a customer and returning a bool.",
+                    id="customer_contacts.E005",
+                )
+            )
+        else:
+            if not callable(target):
+                errors.append(
+                    Error(
+                        f"CUSTOMER_CONTACTS['PRIMARY_CONTACT_ALLOWED'] = {allowed!r} is not callable.",
+                        hint="Give the dotted path of a callable taking a customer and returning a bool.",
+                        id="customer_contacts.E005",
+                    )
+                )
+    if options.get("EMAIL_UNIQUE", "customer") not in EMAIL_UNIQUE_CHOICES:
+        errors.append(
+            Error(
+                f"CUSTOMER_CONTACTS['EMAIL_UNIQUE'] = {options['EMAIL_UNIQUE']!r} is not one of "
+                "'customer', 'global' or None.",
+                id="customer_contacts.E006",
+            )
+        )
+    for name in BOOLEAN_OPTIONS:
+        if name in options and not isinstance(options[name], bool):
+            errors.append(
+                Error(
+                    f"CUSTOMER_CONTACTS[{name!r}] must be True or False, not {options[name]!r}.",
+                    id="customer_contacts.E007",
+                )
+            )
+    for name in COUNT_OPTIONS:
+        value = options.get(name, 1)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            errors.append(
+                Error(
+                    f"CUSTOMER_CONTACTS[{name!r}] must be a whole number of at least 1, not {value!r}.",
+                    id="customer_contacts.E008",
+                )
+            )
+    return errors
+
+
+@register(Tags.models)
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    return [*check_customer_model(), *check_contact_model(), *check_options()]

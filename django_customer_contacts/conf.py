@@ -1,0 +1,89 @@
+"""Lazy, typed access to the app's settings.
+
+Every property reads ``django.conf.settings`` when it is used, so
+``override_settings`` in tests and settings changed at runtime just work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+DEFAULT_CONTACT_MODEL = "customer_contacts.Contact"
+
+#: Options accepted inside the ``CUSTOMER_CONTACTS`` dict, with their defaults.
+DEFAULTS: dict[str, Any] = {
+    "PRIMARY_CONTACT_ALLOWED": None,
+    "AUTO_PRIMARY": True,
+    "EMAIL_UNIQUE": "customer",
+    "EMAIL_EDITABLE": True,
+    "UNUSED_AFTER_DAYS": 182,
+    "UNUSED_REVIEW_THRESHOLD": 30,
+    "SMS_ENABLED": True,
+}
+
+EMAIL_UNIQUE_CHOICES = ("customer", "global", None)
+
+EmailUnique = Literal["customer", "global"] | None
+
+
+def _always_allowed(customer: Any) -> bool:
+    return True
+
+
+class AppSettings:
+    """The ``CUSTOMER_CONTACTS_*`` settings and ``CUSTOMER_CONTACTS`` options."""
+
+    @property
+    def customer_model(self) -> str | None:
+        return getattr(settings, "CUSTOMER_CONTACTS_CUSTOMER_MODEL", None)
+
+    @property
+    def contact_model(self) -> str:
+        return getattr(settings, "CUSTOMER_CONTACTS_CONTACT_MODEL", DEFAULT_CONTACT_MODEL)
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return getattr(settings, "CUSTOMER_CONTACTS", None) or {}
+
+    def _option(self, name: str) -> Any:
+        return self.options.get(name, DEFAULTS[name])
+
+    @property
+    def primary_contact_allowed(self) -> Callable[[Any], bool]:
+        value = self._option("PRIMARY_CONTACT_ALLOWED")
+        if value is None:
+            return _always_allowed
+        if callable(value):
+            return value
+        return import_string(value)
+
+    @property
+    def auto_primary(self) -> bool:
+        return bool(self._option("AUTO_PRIMARY"))
+
+    @property
+    def email_unique(self) -> EmailUnique:
+        return self._option("EMAIL_UNIQUE")
+
+    @property
+    def email_editable(self) -> bool:
+        return bool(self._option("EMAIL_EDITABLE"))
+
+    @property
+    def unused_after_days(self) -> int:
+        return int(self._option("UNUSED_AFTER_DAYS"))
+
+    @property
+    def unused_review_threshold(self) -> int:
+        return int(self._option("UNUSED_REVIEW_THRESHOLD"))
+
+    @property
+    def sms_enabled(self) -> bool:
+        return bool(self._option("SMS_ENABLED"))
+
+
+app_settings = AppSettings()

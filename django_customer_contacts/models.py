@@ -1,0 +1,622 @@
+"""Contacts, their emails and phones, notification categories and tags.
+
+The invariants that matter most are kept by the database:
+
+* at most one primary contact per customer,
+* at most one primary email and one primary phone per contact.
+
+MariaDB and MySQL ignore conditional unique constraints, so a "primary" flag can't
+be made unique with ``UniqueConstraint(..., condition=Q(is_primary=True))`` there.
+Instead each of these models carries ``primary_marker``, a stored generated column
+that is ``TRUE`` for the primary row and ``NULL`` otherwise. A plain unique constraint
+over ``(owner, primary_marker)`` then refuses a second primary on every backend,
+because ``NULL`` values never collide. The database derives the marker itself, so even
+a raw ``UPDATE`` of ``is_primary`` is checked.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from model_utils import FieldTracker
+from model_utils.models import TimeStampedModel
+from phonenumber_field.modelfields import PhoneNumberField
+
+from .conf import DEFAULT_CONTACT_MODEL, app_settings
+from .exceptions import PrimaryContactError
+from .history import FrozenHistoricalRecords
+from .querysets import ContactManager
+from .validators import validate_language, validate_timezone
+
+if TYPE_CHECKING:
+    from phonenumber_field.phonenumber import PhoneNumber
+
+# Read once at import: a model's relations are fixed when its class is built.
+# A missing customer setting points at a model that does not exist, so Django's
+# own checks and ``customer_contacts.E001`` explain it instead of an import crash.
+CUSTOMER_MODEL = getattr(settings, "CUSTOMER_CONTACTS_CUSTOMER_MODEL", None) or (
+    "customer_contacts.CustomerModelNotConfigured"
+)
+CONTACT_MODEL = getattr(settings, "CUSTOMER_CONTACTS_CONTACT_MODEL", DEFAULT_CONTACT_MODEL)
+
+
+def primary_marker_field() -> models.GeneratedField:
+    """``TRUE`` when ``is_primary`` is set, else ``NULL``: see the module docstring."""
+    return models.GeneratedField(
+        expression=models.Case(
+            models.When(is_primary=True, then=models.Value(True)),
+            default=models.Value(None),
+            output_field=models.BooleanField(null=True),
+        ),
+        output_field=models.BooleanField(null=True),
+        db_persist=True,
+        editable=False,
+    )
+
+
+class AbstractContact(TimeStampedModel):
+    """A person who speaks for a customer.
+
+    Subclass this in your own app (keeping ``class Meta(AbstractContact.Meta)``) and
+    name the subclass in ``CUSTOMER_CONTACTS_CONTACT_MODEL`` to add fields.
+    """
+
+    class Title(models.TextChoices):
+        MR = "mr", _("Mr")
+        MRS = "mrs", _("Mrs")
+        MS = "ms", _("Ms")
+        MISS = "miss", _("Miss")
+        MX = "mx", _("Mx")
+        DR = "dr", _("Dr")
+        PROF = "prof", _("Prof")
+
+    class ManagedBy(models.TextChoices):
+        PROVIDER = "provider", _("Provider")
+        CUSTOMER = "customer", _("Customer")
+
+    class Channel(models.TextChoices):
+        ANY = "any", _("Any")
+        EMAIL = "email", _("Email")
+        MOBILE_PHONE = "mobile_phone", _("Mobile phone")
+        WORK_PHONE = "work_phone", _("Work phone")
+        SMS = "sms", _("SMS")
+
+    customer = models.ForeignKey(
+        CUSTOMER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="contacts",
+        verbose_name=_("customer"),
+    )
+    title = models.CharField(_("title"), max_length=8, choices=Title.choices, blank=True)
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    middle_name = models.CharField(_("middle name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    job_title = models.CharField(_("job title"), max_length=150, blank=True)
+    timezone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text=_("An IANA time zone name, such as Europe/London."),
+    )
+    language = models.CharField(
+        _("language"), max_length=15, blank=True, validators=[validate_language]
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    is_primary = models.BooleanField(
+        _("primary contact"),
+        default=False,
+        help_text=_("The customer's main contact. Each customer has at most one."),
+    )
+    primary_marker = primary_marker_field()
+    is_active = models.BooleanField(_("active"), default=True)
+    managed_by = models.CharField(
+        _("managed by"), max_length=10, choices=ManagedBy.choices, default=ManagedBy.PROVIDER
+    )
+
+    email_allowed = models.BooleanField(_("email allowed"), default=False)
+    sms_allowed = models.BooleanField(_("SMS allowed"), default=False)
+    phone_allowed = models.BooleanField(_("phone calls allowed"), default=False)
+    preferred_channel = models.CharField(
+        _("preferred channel"), max_length=16, choices=Channel.choices, default=Channel.ANY
+    )
+    automated_followups = models.BooleanField(_("automated follow-ups"), default=True)
+    marketing_consent = models.BooleanField(_("marketing consent"), default=False)
+    marketing_consent_at = models.DateTimeField(_("marketing consent given at"), null=True, blank=True)
+    marketing_consent_source = models.CharField(
+        _("marketing consent source"),
+        max_length=255,
+        blank=True,
+        help_text=_("Where the consent was given, e.g. “web form” or “signed paper form”."),
+    )
+    receive_all_notifications = models.BooleanField(_("receive all notifications"), default=True)
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="customer_contact",
+        verbose_name=_("user account"),
+    )
+    last_contacted_at = models.DateTimeField(_("last contacted at"), null=True, blank=True)
+
+    # One-time contacts exist for one host object only (a case, a ticket).
+    scope_content_type = models.ForeignKey(
+        ContentType,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("one-time scope type"),
+    )
+    scope_object_id = models.CharField(_("one-time scope id"), max_length=64, blank=True, db_index=True)
+    scope = GenericForeignKey("scope_content_type", "scope_object_id")
+
+    history = FrozenHistoricalRecords(inherit=True)
+
+    objects = ContactManager()
+
+    class Meta:
+        abstract = True
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["-is_primary", "last_name", "first_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "primary_marker"],
+                name="%(app_label)s_%(class)s_one_primary_per_customer",
+                violation_error_message=_("This customer already has a primary contact."),
+            ),
+            models.CheckConstraint(
+                condition=Q(is_primary=False)
+                | Q(is_active=True, scope_content_type__isnull=True),
+                name="%(app_label)s_%(class)s_primary_is_active_and_regular",
+                violation_error_message=_(
+                    "A primary contact must be active and can't be a one-time contact."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(scope_content_type__isnull=True, scope_object_id="")
+                | (Q(scope_content_type__isnull=False) & ~Q(scope_object_id="")),
+                name="%(app_label)s_%(class)s_scope_complete",
+                violation_error_message=_("A one-time contact needs both a scope type and id."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    # -- names -----------------------------------------------------------------
+
+    @property
+    def full_name(self) -> str:
+        """First, middle and last name joined by single spaces."""
+        parts = (self.first_name, self.middle_name, self.last_name)
+        return " ".join(" ".join(part.split()) for part in parts if part and part.strip())
+
+    @property
+    def display_name(self) -> str:
+        """Title and full name, e.g. ``"Dr Jane Anne Smith"``."""
+        title = self.get_title_display() if self.title else ""
+        return " ".join(part for part in (str(title), self.full_name) if part)
+
+    # -- contact points ----------------------------------------------------------
+
+    @property
+    def is_one_time(self) -> bool:
+        return self.scope_content_type_id is not None
+
+    def _primary_point(self, relation: str):
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get(relation)
+        if prefetched is not None:
+            return next((point for point in prefetched if point.is_primary), None)
+        if self.pk is None:
+            return None
+        return getattr(self, relation).filter(is_primary=True).first()
+
+    @property
+    def email(self) -> str:
+        """The primary email address, or ``""``."""
+        point = self._primary_point("emails")
+        return point.email if point else ""
+
+    @property
+    def phone(self) -> PhoneNumber | None:
+        """The primary phone number, or ``None``."""
+        point = self._primary_point("phones")
+        return point.number if point else None
+
+    def add_email(self, address: str, kind: str = "work", primary: bool = False) -> ContactEmail:
+        """Validate and add an email address; the first one becomes primary.
+
+        Raises ``ValidationError`` for an invalid address or one that
+        ``EMAIL_UNIQUE`` says is taken.
+        """
+        return ContactEmail.objects.add(self, email=address, kind=kind, is_primary=primary)
+
+    def add_phone(self, number: str, kind: str = "mobile", primary: bool = False) -> ContactPhone:
+        """Validate and add a phone number (parsed with ``PHONENUMBER_DEFAULT_REGION``).
+
+        The first one becomes primary. Raises ``ValidationError`` for a number that
+        isn't valid.
+        """
+        return ContactPhone.objects.add(self, number=number, kind=kind, is_primary=primary)
+
+    # -- validation and saving ----------------------------------------------------------
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, list[Any]] = {}
+        if not (self.first_name.strip() or self.last_name.strip()):
+            errors.setdefault("last_name", []).append(
+                ValidationError(_("Enter a first name or a last name."), code="name_required")
+            )
+        if self.is_primary and not self.is_active:
+            errors.setdefault("is_active", []).append(
+                ValidationError(
+                    _("The primary contact must stay active. Make another contact primary first."),
+                    code="primary_inactive",
+                )
+            )
+        if self.is_primary and self.is_one_time:
+            errors.setdefault("is_primary", []).append(
+                ValidationError(_("A one-time contact can't be the primary contact."), code="primary_one_time")
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.is_primary and (not self.is_active or self.is_one_time):
+            raise PrimaryContactError(
+                _("A primary contact must be active and can't be a one-time contact.")
+            )
+        if not (self._state.adding and self._should_become_primary()):
+            super().save(*args, **kwargs)
+            return
+        from .services import _claim_first_primary
+
+        _claim_first_primary(self, lambda: super(AbstractContact, self).save(*args, **kwargs))
+
+    def _should_become_primary(self) -> bool:
+        return (
+            app_settings.auto_primary
+            and not self.is_primary
+            and self.is_active
+            and not self.is_one_time
+            and self.customer_id is not None
+        )
+
+
+class Contact(AbstractContact):
+    """The default contact model."""
+
+    class Meta(AbstractContact.Meta):
+        swappable = "CUSTOMER_CONTACTS_CONTACT_MODEL"
+
+
+class ContactPointQuerySet(models.QuerySet):
+    def add(self, contact: AbstractContact, **values: Any):
+        """Create a contact point after full validation, as ``add_email``/``add_phone`` do."""
+        point = self.model(contact=contact, **values)
+        point.full_clean()
+        point.save()
+        return point
+
+
+class ContactPoint(TimeStampedModel):
+    """What emails and phones share: a kind, and a primary one per contact."""
+
+    is_primary = models.BooleanField(_("primary"), default=False)
+    primary_marker = primary_marker_field()
+
+    objects = ContactPointQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["-is_primary", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "primary_marker"],
+                name="%(app_label)s_%(class)s_one_primary_per_contact",
+                violation_error_message=_("This contact already has a primary one."),
+            ),
+        ]
+
+    def preferences_ticked_by_first(self, siblings: models.QuerySet) -> list[str]:
+        """The contact's ``*_allowed`` fields this new point ticks (subclass hook)."""
+        raise NotImplementedError
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; the first point becomes primary, a new primary demotes the old one.
+
+        Runs in a transaction; the contact's other points of this kind are read
+        (and the old primary saved) before this row is written.
+        """
+        with transaction.atomic(using=kwargs.get("using")):
+            siblings = type(self)._default_manager.filter(contact_id=self.contact_id)
+            if not self._state.adding:
+                siblings = siblings.exclude(pk=self.pk)
+            ticked: list[str] = []
+            if self._state.adding:
+                ticked = self.preferences_ticked_by_first(siblings)
+                if not siblings.filter(is_primary=True).exists():
+                    self.is_primary = True
+            if self.is_primary:
+                for old in siblings.filter(is_primary=True):
+                    old.is_primary = False
+                    old.save(update_fields=["is_primary", "modified"])
+            super().save(*args, **kwargs)
+            self._tick_preferences(ticked)
+
+    def _tick_preferences(self, names: list[str]) -> None:
+        contact = self.contact
+        changed = [name for name in names if not getattr(contact, name)]
+        if changed:
+            for name in changed:
+                setattr(contact, name, True)
+            contact.save(update_fields=[*changed, "modified"])
+
+    def delete(self, *args: Any, **kwargs: Any):
+        """Delete; when the primary goes, the oldest remaining point takes over."""
+        with transaction.atomic(using=kwargs.get("using")):
+            was_primary = self.is_primary
+            contact_id = self.contact_id
+            result = super().delete(*args, **kwargs)
+            if was_primary:
+                successor = (
+                    type(self)._default_manager.filter(contact_id=contact_id).order_by("pk").first()
+                )
+                if successor is not None:
+                    successor.is_primary = True
+                    successor.save(update_fields=["is_primary", "modified"])
+            return result
+
+
+class ContactEmail(ContactPoint):
+    class Kind(models.TextChoices):
+        WORK = "work", _("Work")
+        PERSONAL = "personal", _("Personal")
+        OTHER = "other", _("Other")
+
+    contact = models.ForeignKey(
+        CONTACT_MODEL, on_delete=models.CASCADE, related_name="emails", verbose_name=_("contact")
+    )
+    email = models.EmailField(_("email address"), max_length=254)
+    # Lower-cased address: uniqueness and duplicate detection compare this, indexed.
+    email_normalized = models.CharField(max_length=254, editable=False, db_index=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.WORK)
+
+    history = FrozenHistoricalRecords()
+    tracker = FieldTracker(fields=["email"])
+
+    class Meta(ContactPoint.Meta):
+        verbose_name = _("email address")
+        verbose_name_plural = _("email addresses")
+        constraints = [
+            *ContactPoint.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["contact", "email_normalized"],
+                name="%(app_label)s_%(class)s_unique_per_contact",
+                violation_error_message=_("This contact already has this email address."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @staticmethod
+    def normalize(address: str) -> str:
+        return address.strip().lower()
+
+    def preferences_ticked_by_first(self, siblings: models.QuerySet) -> list[str]:
+        return [] if siblings.exists() else ["email_allowed"]
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.email.strip()
+        self.email_normalized = self.normalize(self.email)
+        self._check_email_editable()
+        self._check_email_unique()
+
+    def _check_email_editable(self) -> None:
+        if (
+            not app_settings.email_editable
+            and not self._state.adding
+            and self.tracker.has_changed("email")
+            and self.normalize(self.tracker.previous("email") or "") != self.normalize(self.email)
+        ):
+            raise ValidationError(
+                {
+                    "email": ValidationError(
+                        _("Email addresses can't be changed. Remove this address and add the new one."),
+                        code="email_not_editable",
+                    )
+                }
+            )
+
+    def _check_email_unique(self) -> None:
+        scope = app_settings.email_unique
+        if not self.email_normalized or self.contact_id is None:
+            return
+        others = ContactEmail._default_manager.filter(email_normalized=self.email_normalized)
+        if self.pk is not None:
+            others = others.exclude(pk=self.pk)
+        same_contact = others.filter(contact_id=self.contact_id)
+        if same_contact.exists():
+            message = _("This contact already has the address %(email)s.")
+        elif scope == "customer" and others.filter(contact__customer_id=self.contact.customer_id).exists():
+            message = _("Another contact of this customer already uses %(email)s.")
+        elif scope == "global" and others.exists():
+            message = _("Another contact already uses %(email)s.")
+        else:
+            return
+        raise ValidationError(
+            {"email": ValidationError(message, code="email_taken", params={"email": self.email})}
+        )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.email_normalized = self.normalize(self.email)
+        # Also guarded here, not only in clean(), so no code path can rewrite an address.
+        self._check_email_editable()
+        super().save(*args, **kwargs)
+
+
+class ContactPhone(ContactPoint):
+    class Kind(models.TextChoices):
+        MOBILE = "mobile", _("Mobile")
+        WORK = "work", _("Work")
+        HOME = "home", _("Home")
+        OFFICE = "office", _("Office")
+        FAX = "fax", _("Fax")
+        OTHER = "other", _("Other")
+
+    contact = models.ForeignKey(
+        CONTACT_MODEL, on_delete=models.CASCADE, related_name="phones", verbose_name=_("contact")
+    )
+    number = PhoneNumberField(_("number"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.MOBILE)
+
+    history = FrozenHistoricalRecords()
+
+    class Meta(ContactPoint.Meta):
+        verbose_name = _("phone number")
+        verbose_name_plural = _("phone numbers")
+        constraints = [
+            *ContactPoint.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["contact", "number"],
+                name="%(app_label)s_%(class)s_unique_per_contact",
+                violation_error_message=_("This contact already has this phone number."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.number)
+
+    def preferences_ticked_by_first(self, siblings: models.QuerySet) -> list[str]:
+        ticked = [] if siblings.exists() else ["phone_allowed"]
+        is_first_mobile = not siblings.filter(kind=self.Kind.MOBILE).exists()
+        if self.kind == self.Kind.MOBILE and is_first_mobile and app_settings.sms_enabled:
+            ticked.append("sms_allowed")
+        return ticked
+
+
+class NotificationCategory(models.Model):
+    """A kind of notification a contact can opt into (billing, outages, …)."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    # Declared here rather than on the contact so a host's own contact model never
+    # depends on this app's migrations (see "Use your own contact model" in the docs).
+    contacts = models.ManyToManyField(
+        CONTACT_MODEL,
+        related_name="notification_categories",
+        blank=True,
+        verbose_name=_("contacts"),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("notification category")
+        verbose_name_plural = _("notification categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    """A free label on contacts; names are unique ignoring case."""
+
+    name = models.CharField(_("name"), max_length=100)
+    # Functional unique indexes are skipped on MariaDB, so the lower-cased name is
+    # stored and made unique instead.
+    name_key = models.CharField(max_length=100, unique=True, editable=False)
+    contacts = models.ManyToManyField(
+        CONTACT_MODEL, related_name="tags", blank=True, verbose_name=_("contacts")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        self.name = " ".join(self.name.split())
+        self.name_key = self.name.casefold()
+        clash = Tag._default_manager.filter(name_key=self.name_key).exclude(pk=self.pk)
+        if clash.exists():
+            raise ValidationError(
+                {"name": ValidationError(_("A tag with this name already exists."), code="tag_exists")}
+            )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name = " ".join(self.name.split())
+        self.name_key = self.name.casefold()
+        super().save(*args, **kwargs)
+
+
+class MergeRecord(models.Model):
+    """One row per merge: who merged what into which contact, with full snapshots."""
+
+    contact = models.ForeignKey(
+        CONTACT_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="merge_records",
+        verbose_name=_("surviving contact"),
+    )
+    merged_ids = models.JSONField(_("merged contact ids"), default=list)
+    snapshots = models.JSONField(_("snapshots of the merged contacts"), default=dict)
+    moved = models.JSONField(_("rows moved per relation"), default=dict)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("merged by"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    created = models.DateTimeField(_("merged at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name = _("merge record")
+        verbose_name_plural = _("merge records")
+
+    def __str__(self) -> str:
+        return _("Merge of %(ids)s") % {"ids": ", ".join(str(pk) for pk in self.merged_ids)}
+
+
+class ContactPermission(models.Model):
+    """Holds the app's custom permissions; it has no table.
+
+    The permissions live here, not on ``Contact``, so that they are always
+    ``customer_contacts.<codename>`` — also when a host swaps in its own contact model.
+    """
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        verbose_name = _("contact permission")
+        verbose_name_plural = _("contact permissions")
+        permissions = [
+            ("merge_contact", _("Can merge contacts")),
+            ("set_primary_contact", _("Can set the primary contact")),
+            ("export_contact", _("Can export contacts")),
+            ("change_customer_managed_contact", _("Can change contacts managed by the customer")),
+        ]

@@ -1,0 +1,37 @@
+"""The query vocabulary of contacts: ``Contact.objects.active().for_customer(c)``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+
+class ContactQuerySet(models.QuerySet):
+    def active(self) -> ContactQuerySet:
+        return self.filter(is_active=True)
+
+    def primary(self) -> ContactQuerySet:
+        return self.filter(is_primary=True)
+
+    def regular(self) -> ContactQuerySet:
+        """Contacts that are not one-time contacts."""
+        return self.filter(scope_content_type__isnull=True)
+
+    def one_time(self) -> ContactQuerySet:
+        return self.filter(scope_content_type__isnull=False)
+
+    def for_customer(self, customer: Any) -> ContactQuerySet:
+        """The customer's regular contacts (one-time contacts are left out)."""
+        customer_id = getattr(customer, "pk", customer)
+        return self.regular().filter(customer_id=customer_id)
+
+    def for_scope(self, obj: models.Model) -> ContactQuerySet:
+        """The one-time contacts that exist for ``obj`` (a case, a ticket, …)."""
+        content_type = ContentType.objects.get_for_model(obj, for_concrete_model=False)
+        return self.filter(scope_content_type=content_type, scope_object_id=str(obj.pk))
+
+
+class ContactManager(models.Manager.from_queryset(ContactQuerySet)):  # type: ignore[misc]
+    pass

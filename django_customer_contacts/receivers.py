@@ -1,0 +1,42 @@
+"""The app's own signal handlers, connected in ``AppConfig.ready()``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext as _
+
+from .exceptions import PrimaryContactError
+
+
+def protect_primary_contact(sender: type[models.Model], instance: Any, origin: Any = None, **kwargs: Any) -> None:
+    """Refuse to delete a primary contact while another contact could take over.
+
+    Only deletions that start from contacts are checked (``contact.delete()`` or a
+    contact ``QuerySet.delete()``): a deletion that cascades from the customer
+    removes all its contacts and goes ahead. Another contact "could take over" when
+    it is active, not one-time, and not deleted by the same call.
+    """
+    if not instance.is_primary:
+        return
+    if isinstance(origin, models.QuerySet) and issubclass(origin.model, sender):
+        deleted_too = origin.values("pk")
+    elif isinstance(origin, sender):
+        deleted_too = [instance.pk]
+    else:
+        return
+    successors = (
+        sender._default_manager.using(instance._state.db)
+        .for_customer(instance.customer_id)
+        .active()
+        .exclude(pk__in=deleted_too)
+    )
+    if successors.exists():
+        raise PrimaryContactError(
+            _(
+                "%(contact)s is the primary contact of this customer. Make another contact "
+                "primary before deleting this one."
+            )
+            % {"contact": instance}
+        )

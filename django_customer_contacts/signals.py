@@ -1,0 +1,15 @@
+"""Signals the app sends. Receivers get ``sender`` = the active contact model class.
+
+``primary_contact_changed(sender, customer, previous, contact, user)``
+    Sent by :func:`~django_customer_contacts.services.set_primary_contact` inside its
+    transaction, once per real change. ``previous`` is the former primary or ``None``.
+
+``contacts_merged(sender, contact, merged_ids, record, user)``
+    Sent by :func:`~django_customer_contacts.services.merge_contacts` inside its
+    transaction: a receiver that raises undoes the merge.
+"""
+
+from django.dispatch import Signal
+
+primary_contact_changed = Signal()
+contacts_merged = Signal()
