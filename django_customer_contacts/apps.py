@@ -24,8 +24,10 @@ class CustomerContactsConfig(AppConfig):
             settings.CUSTOMER_CONTACTS_CONTACT_MODEL = DEFAULT_CONTACT_MODEL
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
-        from . import get_contact_model
+        from . import (
+            checks,  # noqa: F401  (registers the system checks)
+            get_contact_model,
+        )
         from .receivers import protect_primary_contact
 
         try:

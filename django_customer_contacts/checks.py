@@ -30,8 +30,7 @@ def check_customer_model() -> list[Error]:
         return [
             Error(
                 "CUSTOMER_CONTACTS_CUSTOMER_MODEL is not set.",
-                hint="Name your customer model in settings, e.g. "
-                "CUSTOMER_CONTACTS_CUSTOMER_MODEL = 'crm.Customer'.",
+                hint="Name your customer model in settings, e.g. CUSTOMER_CONTACTS_CUSTOMER_MODEL = 'crm.Customer'.",
                 id="customer_contacts.E001",
             )
         ]
@@ -55,8 +54,7 @@ def check_contact_model() -> list[Error]:
         return [
             Error(
                 f"CUSTOMER_CONTACTS_CONTACT_MODEL refers to {label!r}, which is not an installed model.",
-                hint="Use 'customer_contacts.Contact' or 'app_label.ModelName' of your subclass "
-                "of AbstractContact.",
+                hint="Use 'customer_contacts.Contact' or 'app_label.ModelName' of your subclass of AbstractContact.",
                 id="customer_contacts.E002",
             )
         ]

@@ -107,9 +107,7 @@ class AbstractContact(TimeStampedModel):
         validators=[validate_timezone],
         help_text=_("An IANA time zone name, such as Europe/London."),
     )
-    language = models.CharField(
-        _("language"), max_length=15, blank=True, validators=[validate_language]
-    )
+    language = models.CharField(_("language"), max_length=15, blank=True, validators=[validate_language])
     notes = models.TextField(_("notes"), blank=True)
 
     is_primary = models.BooleanField(
@@ -119,9 +117,7 @@ class AbstractContact(TimeStampedModel):
     )
     primary_marker = primary_marker_field()
     is_active = models.BooleanField(_("active"), default=True)
-    managed_by = models.CharField(
-        _("managed by"), max_length=10, choices=ManagedBy.choices, default=ManagedBy.PROVIDER
-    )
+    managed_by = models.CharField(_("managed by"), max_length=10, choices=ManagedBy.choices, default=ManagedBy.PROVIDER)
 
     email_allowed = models.BooleanField(_("email allowed"), default=False)
     sms_allowed = models.BooleanField(_("SMS allowed"), default=False)
@@ -178,12 +174,9 @@ class AbstractContact(TimeStampedModel):
                 violation_error_message=_("This customer already has a primary contact."),
             ),
             models.CheckConstraint(
-                condition=Q(is_primary=False)
-                | Q(is_active=True, scope_content_type__isnull=True),
+                condition=Q(is_primary=False) | Q(is_active=True, scope_content_type__isnull=True),
                 name="%(app_label)s_%(class)s_primary_is_active_and_regular",
-                violation_error_message=_(
-                    "A primary contact must be active and can't be a one-time contact."
-                ),
+                violation_error_message=_("A primary contact must be active and can't be a one-time contact."),
             ),
             models.CheckConstraint(
                 condition=Q(scope_content_type__isnull=True, scope_object_id="")
@@ -277,15 +270,19 @@ class AbstractContact(TimeStampedModel):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.is_primary and (not self.is_active or self.is_one_time):
-            raise PrimaryContactError(
-                _("A primary contact must be active and can't be a one-time contact.")
-            )
+            raise PrimaryContactError(_("A primary contact must be active and can't be a one-time contact."))
         if not (self._state.adding and self._should_become_primary()):
             super().save(*args, **kwargs)
             return
         from .services import _claim_first_primary
 
         _claim_first_primary(self, lambda: super(AbstractContact, self).save(*args, **kwargs))
+
+    def delete(self, *args: Any, **kwargs: Any):
+        # A savepoint, so a refused deletion (PrimaryContactError) leaves the
+        # caller's transaction usable.
+        with transaction.atomic(using=kwargs.get("using") or self._state.db):
+            return super().delete(*args, **kwargs)
 
     def _should_become_primary(self) -> bool:
         return (
@@ -308,7 +305,8 @@ class ContactPointQuerySet(models.QuerySet):
     def add(self, contact: AbstractContact, **values: Any):
         """Create a contact point after full validation, as ``add_email``/``add_phone`` do."""
         point = self.model(contact=contact, **values)
-        point.full_clean()
+        # save() demotes the old primary, so the one-primary constraint isn't checked here.
+        point.full_clean(exclude=["primary_marker"])
         point.save()
         return point
 
@@ -373,9 +371,7 @@ class ContactPoint(TimeStampedModel):
             contact_id = self.contact_id
             result = super().delete(*args, **kwargs)
             if was_primary:
-                successor = (
-                    type(self)._default_manager.filter(contact_id=contact_id).order_by("pk").first()
-                )
+                successor = type(self)._default_manager.filter(contact_id=contact_id).order_by("pk").first()
                 if successor is not None:
                     successor.is_primary = True
                     successor.save(update_fields=["is_primary", "modified"])
@@ -460,9 +456,7 @@ class ContactEmail(ContactPoint):
             message = _("Another contact already uses %(email)s.")
         else:
             return
-        raise ValidationError(
-            {"email": ValidationError(message, code="email_taken", params={"email": self.email})}
-        )
+        raise ValidationError({"email": ValidationError(message, code="email_taken", params={"email": self.email})})
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.email_normalized = self.normalize(self.email)
@@ -541,9 +535,7 @@ class Tag(models.Model):
     # Functional unique indexes are skipped on MariaDB, so the lower-cased name is
     # stored and made unique instead.
     name_key = models.CharField(max_length=100, unique=True, editable=False)
-    contacts = models.ManyToManyField(
-        CONTACT_MODEL, related_name="tags", blank=True, verbose_name=_("contacts")
-    )
+    contacts = models.ManyToManyField(CONTACT_MODEL, related_name="tags", blank=True, verbose_name=_("contacts"))
 
     class Meta:
         ordering = ["name"]
@@ -552,6 +544,11 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name = " ".join(self.name.split())
+        self.name_key = self.name.casefold()
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()
@@ -562,11 +559,6 @@ class Tag(models.Model):
             raise ValidationError(
                 {"name": ValidationError(_("A tag with this name already exists."), code="tag_exists")}
             )
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.name = " ".join(self.name.split())
-        self.name_key = self.name.casefold()
-        super().save(*args, **kwargs)
 
 
 class MergeRecord(models.Model):
@@ -602,7 +594,7 @@ class MergeRecord(models.Model):
         return _("Merge of %(ids)s") % {"ids": ", ".join(str(pk) for pk in self.merged_ids)}
 
 
-class ContactPermission(models.Model):
+class ContactPermission(models.Model):  # noqa: DJ008 (never instantiated)
     """Holds the app's custom permissions; it has no table.
 
     The permissions live here, not on ``Contact``, so that they are always

@@ -5,10 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, transaction
 
 
 class ContactQuerySet(models.QuerySet):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        # A savepoint, so a refused deletion (PrimaryContactError) leaves the
+        # caller's transaction usable.
+        with transaction.atomic(using=self.db):
+            return super().delete()
+
+    delete.alters_data = True  # type: ignore[attr-defined]
+    delete.queryset_only = True  # type: ignore[attr-defined]
+
     def active(self) -> ContactQuerySet:
         return self.filter(is_active=True)
 

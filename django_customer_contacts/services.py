@@ -63,9 +63,7 @@ def set_primary_contact(contact: Any, *, user: Any = None) -> Any:
         contact.is_primary = True
         contact._history_user = user
         contact.save(update_fields=["is_primary", "modified"])
-        primary_contact_changed.send(
-            sender=model, customer=customer, previous=previous, contact=contact, user=user
-        )
+        primary_contact_changed.send(sender=model, customer=customer, previous=previous, contact=contact, user=user)
     return contact
 
 
@@ -88,6 +86,4 @@ def _claim_first_primary(contact: Any, save: Callable[[], None]) -> None:
         contact.is_primary = claim
         save()
         if claim:
-            primary_contact_changed.send(
-                sender=model, customer=customer, previous=None, contact=contact, user=None
-            )
+            primary_contact_changed.send(sender=model, customer=customer, previous=None, contact=contact, user=None)

@@ -1,0 +1,167 @@
+"""Django admin for contacts: ``ContactAdmin`` and ``ContactInline`` for the host's customer admin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import get_contact_model
+from .exceptions import PrimaryContactError
+from .models import ContactEmail, ContactPhone, NotificationCategory, Tag
+
+
+class ContactForm(forms.ModelForm):
+    """The contact form, with the tag and category relations that live on their own models."""
+
+    notification_categories = forms.ModelMultipleChoiceField(
+        label=_("notification categories"),
+        queryset=NotificationCategory.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    tags = forms.ModelMultipleChoiceField(label=_("tags"), queryset=Tag.objects.all(), required=False)
+
+    class Meta:
+        model = get_contact_model()
+        # exclude, not fields: a host's own contact model shows its extra fields too.
+        exclude = ["is_primary", "scope_content_type", "scope_object_id"]  # noqa: DJ006
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["notification_categories"].initial = self.instance.notification_categories.all()
+            self.fields["tags"].initial = self.instance.tags.all()
+
+    def save_relations(self) -> None:
+        self.instance.notification_categories.set(self.cleaned_data["notification_categories"])
+        self.instance.tags.set(self.cleaned_data["tags"])
+
+
+class ContactPointFormSet(forms.BaseInlineFormSet):
+    """Refuses the same address twice in one submission, ignoring case."""
+
+    def clean(self) -> None:
+        super().clean()
+        seen: set[str] = set()
+        for form in self.forms:
+            if not form.has_changed() and not form.instance.pk:
+                continue
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            value = form.cleaned_data.get("email") or form.cleaned_data.get("number")
+            if not value:
+                continue
+            key = str(value).strip().lower()
+            if key in seen:
+                raise ValidationError(_("%(value)s is entered twice.") % {"value": value})
+            seen.add(key)
+
+
+class ContactEmailInline(admin.TabularInline):
+    model = ContactEmail
+    formset = ContactPointFormSet
+    fields = ["email", "kind", "is_primary"]
+    extra = 1
+
+
+class ContactPhoneInline(admin.TabularInline):
+    model = ContactPhone
+    formset = ContactPointFormSet
+    fields = ["number", "kind", "is_primary"]
+    extra = 1
+
+
+def delete_selected_contacts(modeladmin: admin.ModelAdmin, request: Any, queryset: Any) -> Any:
+    """Django's delete action, showing why a primary contact can't be deleted."""
+    try:
+        with transaction.atomic():
+            return delete_selected(modeladmin, request, queryset)
+    except PrimaryContactError as exc:
+        modeladmin.message_user(request, str(exc), messages.ERROR)
+        return None
+
+
+delete_selected_contacts.allowed_permissions = ("delete",)  # type: ignore[attr-defined]
+delete_selected_contacts.short_description = delete_selected.short_description  # type: ignore[attr-defined]
+
+
+class ContactAdmin(SimpleHistoryAdmin):
+    form = ContactForm
+    inlines = [ContactEmailInline, ContactPhoneInline]
+    list_display = ["__str__", "customer", "is_primary", "managed_by", "is_active"]
+    list_filter = ["is_active", "is_primary", "managed_by"]
+    list_select_related = ["customer"]
+    search_fields = ["first_name", "last_name", "emails__email_normalized"]
+    readonly_fields = ["is_primary", "created", "modified", "last_contacted_at"]
+    raw_id_fields = ["user"]
+
+    def get_actions(self, request: Any) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            actions["delete_selected"] = (
+                delete_selected_contacts,
+                "delete_selected",
+                actions["delete_selected"][2],
+            )
+        return actions
+
+    def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        form.save_relations()
+
+    def delete_view(self, request: Any, object_id: str, extra_context: Any = None) -> Any:
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except PrimaryContactError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            opts = self.model._meta
+            url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change", args=[object_id])
+            return HttpResponseRedirect(url)
+
+
+class ContactInlineFormSet(forms.BaseInlineFormSet):
+    """Refuses to delete the primary contact while another contact stays."""
+
+    def clean(self) -> None:
+        super().clean()
+        deleted = [form.instance for form in self.deleted_forms if form.instance.pk]
+        if not any(contact.is_primary for contact in deleted):
+            return
+        staying = [
+            form.instance
+            for form in self.forms
+            if form.instance.pk and form not in self.deleted_forms and form.instance.is_active
+        ]
+        if staying:
+            raise ValidationError(
+                _(
+                    "The primary contact can't be deleted while the customer has other contacts. "
+                    "Make another contact primary first."
+                )
+            )
+
+
+class ContactInline(admin.TabularInline):
+    """Add this to your customer's ModelAdmin: its contacts, primary first."""
+
+    model = get_contact_model()
+    formset = ContactInlineFormSet
+    fields = ["title", "first_name", "last_name", "job_title", "is_primary", "is_active"]
+    readonly_fields = ["is_primary"]
+    show_change_link = True
+    extra = 0
+
+    def get_queryset(self, request: Any) -> Any:
+        return super().get_queryset(request).regular().order_by("-is_primary", "last_name", "first_name")
+
+
+admin.site.register(get_contact_model(), ContactAdmin)

@@ -1,0 +1,99 @@
+"""Settings of the example CRM that hosts django-customer-contacts.
+
+For local use only: DEBUG is on and the secret key is public.
+"""
+
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = "example-project-only-not-secret"
+DEBUG = True
+ALLOWED_HOSTS = ["localhost", "127.0.0.1"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "simple_history",
+    "phonenumber_field",
+    "django_customer_contacts",
+    "crm",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Records the logged-in user on every history row written during a request.
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "example_project.urls"
+WSGI_APPLICATION = "example_project.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": BASE_DIR / "db.sqlite3",
+    }
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+# Contacts' language field accepts these codes.
+LANGUAGES = [("en", "English"), ("de", "German"), ("fr", "French")]
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- django-customer-contacts ---------------------------------------------------
+
+# Contacts hang off this model. It must be created in its app's first migration.
+CUSTOMER_CONTACTS_CUSTOMER_MODEL = "crm.Customer"
+
+# The contact model defaults to "customer_contacts.Contact". To add fields, subclass
+# django_customer_contacts.models.AbstractContact in your own app and name it here
+# (before the first migrate, like AUTH_USER_MODEL):
+# CUSTOMER_CONTACTS_CONTACT_MODEL = "crm.Contact"
+
+CUSTOMER_CONTACTS = {
+    # Which customers may have a primary contact: see crm/rules.py.
+    "PRIMARY_CONTACT_ALLOWED": "crm.rules.primary_contact_allowed",
+}
+
+# Phone numbers typed without a +country prefix are read as UK numbers.
+PHONENUMBER_DEFAULT_REGION = "GB"
