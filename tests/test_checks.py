@@ -12,7 +12,7 @@ def ids(messages):
     return [message.id for message in messages]
 
 
-def test_valid_configuration_passes_all_checks():
+def test_valid_configuration_passes_all_checks(db):
     assert [m for m in run_checks() if m.id and m.id.startswith("customer_contacts.")] == []
 
 

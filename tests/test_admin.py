@@ -1,0 +1,171 @@
+"""The admin: pages load, deleting a primary contact is explained, never a 500."""
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from django_customer_contacts import get_contact_model
+from django_customer_contacts.models import Tag
+
+
+@pytest.fixture
+def staff_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+def url(name, *args):
+    opts = get_contact_model()._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{name}", args=args)
+
+
+def customer_url(customer):
+    opts = type(customer)._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[customer.pk])
+
+
+def messages_of(response):
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_contact_pages_load(staff_client, contact):
+    contact.add_email("jane@example.com")
+    for page in (url("changelist"), url("add"), url("change", contact.pk), url("history", contact.pk)):
+        assert staff_client.get(page).status_code == 200, page
+
+
+def test_adding_a_contact_with_an_email_in_the_admin(staff_client, customer, admin_user):
+    vip = Tag.objects.create(name="VIP")
+    data = {
+        "customer": customer.pk,
+        "title": "dr",
+        "first_name": "Jane",
+        "last_name": "Smith",
+        "managed_by": "provider",
+        "preferred_channel": "any",
+        "is_active": "on",
+        "receive_all_notifications": "on",
+        "automated_followups": "on",
+        "tags": [vip.pk],
+        "emails-TOTAL_FORMS": "1",
+        "emails-INITIAL_FORMS": "0",
+        "emails-0-email": "Jane@Example.com",
+        "emails-0-kind": "work",
+        "phones-TOTAL_FORMS": "1",
+        "phones-INITIAL_FORMS": "0",
+        "phones-0-number": "07911 123456",
+        "phones-0-kind": "mobile",
+    }
+    response = staff_client.post(url("add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    contact = get_contact_model().objects.get(last_name="Smith")
+    assert contact.display_name == "Dr Jane Smith"
+    assert contact.is_primary  # the customer's first contact
+    assert contact.email == "Jane@Example.com"
+    assert contact.phone.as_e164 == "+447911123456"
+    assert contact.email_allowed and contact.sms_allowed
+    assert [t.name for t in contact.tags.all()] == ["VIP"]
+    assert contact.history.earliest().history_user == admin_user
+
+
+def test_the_same_email_twice_in_one_admin_form_is_a_form_error(staff_client, customer):
+    data = {
+        "customer": customer.pk,
+        "last_name": "Smith",
+        "managed_by": "provider",
+        "preferred_channel": "any",
+        "emails-TOTAL_FORMS": "2",
+        "emails-INITIAL_FORMS": "0",
+        "emails-0-email": "jane@example.com",
+        "emails-0-kind": "work",
+        "emails-1-email": "JANE@example.com",
+        "emails-1-kind": "personal",
+        "phones-TOTAL_FORMS": "0",
+        "phones-INITIAL_FORMS": "0",
+    }
+    response = staff_client.post(url("add"), data)
+    assert response.status_code == 200
+    assert "entered twice" in response.content.decode()
+    assert not get_contact_model().objects.exists()
+
+
+def test_deleting_the_primary_in_the_admin_shows_the_reason(staff_client, customer, make_contact):
+    ann = make_contact(customer, first_name="Ann")
+    make_contact(customer, first_name="Bob")
+    response = staff_client.post(url("delete", ann.pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert response["Location"] == url("change", ann.pk)
+    assert any("Make another contact primary" in m for m in messages_of(response))
+    assert get_contact_model().objects.filter(pk=ann.pk).exists()
+
+
+def test_delete_action_on_the_primary_shows_the_reason(staff_client, customer, make_contact):
+    ann = make_contact(customer, first_name="Ann")
+    make_contact(customer, first_name="Bob")
+    response = staff_client.post(
+        url("changelist"), {"action": "delete_selected", "_selected_action": [ann.pk], "post": "yes"}
+    )
+    assert response.status_code == 302
+    assert any("Make another contact primary" in m for m in messages_of(response))
+    assert get_contact_model().objects.count() == 2
+
+
+def test_delete_action_on_other_contacts_still_deletes(staff_client, customer, make_contact):
+    make_contact(customer, first_name="Ann")
+    bob = make_contact(customer, first_name="Bob")
+    response = staff_client.post(
+        url("changelist"), {"action": "delete_selected", "_selected_action": [bob.pk], "post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not get_contact_model().objects.filter(pk=bob.pk).exists()
+
+
+def _inline_data(customer, contacts, delete_pk=None):
+    data = {
+        "name": customer.name,
+        "contacts-TOTAL_FORMS": str(len(contacts)),
+        "contacts-INITIAL_FORMS": str(len(contacts)),
+        "contacts-MIN_NUM_FORMS": "0",
+        "contacts-MAX_NUM_FORMS": "1000",
+    }
+    for i, contact in enumerate(contacts):
+        data.update(
+            {
+                f"contacts-{i}-id": contact.pk,
+                f"contacts-{i}-customer": customer.pk,
+                f"contacts-{i}-title": contact.title,
+                f"contacts-{i}-first_name": contact.first_name,
+                f"contacts-{i}-last_name": contact.last_name,
+                f"contacts-{i}-job_title": contact.job_title,
+                f"contacts-{i}-is_active": "on",
+            }
+        )
+        if contact.pk == delete_pk:
+            data[f"contacts-{i}-DELETE"] = "on"
+    return data
+
+
+def test_customer_admin_lists_contacts_primary_first(staff_client, customer, make_contact):
+    make_contact(customer, first_name="Ann", last_name="Zed")
+    make_contact(customer, first_name="Bob", last_name="Able")
+    response = staff_client.get(customer_url(customer))
+    assert response.status_code == 200
+    forms = response.context["inline_admin_formsets"][0].formset.forms
+    assert [f.instance.first_name for f in forms] == ["Ann", "Bob"]
+
+
+def test_deleting_the_primary_through_the_customer_inline_is_a_form_error(staff_client, customer, make_contact):
+    ann = make_contact(customer, first_name="Ann")
+    bob = make_contact(customer, first_name="Bob")
+    response = staff_client.post(customer_url(customer), _inline_data(customer, [ann, bob], delete_pk=ann.pk))
+    assert response.status_code == 200
+    assert "primary contact can" in response.content.decode()
+    assert get_contact_model().objects.count() == 2
+
+
+def test_deleting_another_contact_through_the_customer_inline_works(staff_client, customer, make_contact):
+    ann = make_contact(customer, first_name="Ann")
+    bob = make_contact(customer, first_name="Bob")
+    response = staff_client.post(customer_url(customer), _inline_data(customer, [ann, bob], delete_pk=bob.pk))
+    assert response.status_code == 302
+    assert list(get_contact_model().objects.all()) == [ann]
