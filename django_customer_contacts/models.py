@@ -16,6 +16,7 @@ a raw ``UPDATE`` of ``is_primary`` is checked.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -45,6 +46,13 @@ CUSTOMER_MODEL = getattr(settings, "CUSTOMER_CONTACTS_CUSTOMER_MODEL", None) or 
     "customer_contacts.CustomerModelNotConfigured"
 )
 CONTACT_MODEL = getattr(settings, "CUSTOMER_CONTACTS_CONTACT_MODEL", DEFAULT_CONTACT_MODEL)
+
+
+def normalize_name(value: str) -> str:
+    """Casefolded, accent-stripped, single-spaced: "  José  ÁLVAREZ" -> "jose alvarez"."""
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(stripped.split())
 
 
 def primary_marker_field() -> models.GeneratedField:
@@ -109,6 +117,8 @@ class AbstractContact(TimeStampedModel):
     )
     language = models.CharField(_("language"), max_length=15, blank=True, validators=[validate_language])
     notes = models.TextField(_("notes"), blank=True)
+    # The full name normalised for duplicate detection; kept up to date by save().
+    name_key = models.CharField(max_length=500, editable=False, db_index=True, default="")
 
     is_primary = models.BooleanField(
         _("primary contact"),
@@ -269,6 +279,10 @@ class AbstractContact(TimeStampedModel):
             raise ValidationError(errors)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name_key = normalize_name(self.full_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"first_name", "middle_name", "last_name"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "name_key"}
         if self.is_primary and (not self.is_active or self.is_one_time):
             raise PrimaryContactError(_("A primary contact must be active and can't be a one-time contact."))
         if not (self._state.adding and self._should_become_primary()):
@@ -477,7 +491,7 @@ class ContactPhone(ContactPoint):
     contact = models.ForeignKey(
         CONTACT_MODEL, on_delete=models.CASCADE, related_name="phones", verbose_name=_("contact")
     )
-    number = PhoneNumberField(_("number"))
+    number = PhoneNumberField(_("number"), db_index=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.MOBILE)
 
     history = FrozenHistoricalRecords()

@@ -137,3 +137,16 @@ def test_tag_names_are_unique_ignoring_case(db):
 
 def test_tag_names_keep_their_spelling_but_not_extra_spaces(db):
     assert Tag.objects.create(name="  Key   account ").name == "Key account"
+
+
+def test_name_key_is_casefolded_and_accent_stripped(customer, make_contact):
+    contact = make_contact(customer, first_name="  José", middle_name="", last_name="ÁLVAREZ  Núñez")
+    assert contact.name_key == "jose alvarez nunez"
+    assert get_contact_model().objects.filter(name_key="jose alvarez nunez").get() == contact
+
+
+def test_name_key_follows_a_rename_saved_with_update_fields(contact):
+    contact.last_name = "Müller"
+    contact.save(update_fields=["last_name"])
+    contact.refresh_from_db()
+    assert contact.name_key == "jane muller"

@@ -4,7 +4,7 @@
 #   literal label, and both model settings are dependencies;
 # - the history table of the default Contact is created only while that model is the
 #   active one: a host that swaps in its own contact model gets no orphan table
-#   (FrozenHistoricalRecords skips the swapped-out model the same way).
+#   (FrozenHistoricalRecords skips the swapped-out model the same way; see _swap.py).
 
 import django.db.models.deletion
 import django.utils.timezone
@@ -15,10 +15,9 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+from django_customer_contacts.migrations._swap import for_default_contact
 
-DEFAULT_CONTACT_MODEL_ACTIVE = settings.CUSTOMER_CONTACTS_CONTACT_MODEL.lower() == "customer_contacts.contact"
-
-HISTORICAL_CONTACT = [
+HISTORICAL_CONTACT = for_default_contact(
     migrations.CreateModel(
         name='HistoricalContact',
         fields=[
@@ -65,7 +64,7 @@ HISTORICAL_CONTACT = [
         },
         bases=(simple_history.models.HistoricalChanges, models.Model),
     )
-] if DEFAULT_CONTACT_MODEL_ACTIVE else []
+)
 
 
 class Migration(migrations.Migration):
