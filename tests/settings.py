@@ -14,7 +14,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "German"), ("fr", "French")]
 
 DB = os.environ.get("CUSTOMER_CONTACTS_TEST_DB", "sqlite")
-DB_NAME = "customer_contacts"
+# Separate names let several test runs share one server at once.
+DB_NAME = os.environ.get("CUSTOMER_CONTACTS_TEST_DB_NAME", "customer_contacts")
 
 if DB == "postgres":
     DATABASES = {

@@ -1,7 +1,7 @@
 """Test settings: a host's own contact model and a UUID-keyed customer."""
 
 from .settings import *  # noqa: F403
-from .settings import DATABASES, DB, INSTALLED_APPS
+from .settings import DATABASES, DB, DB_NAME, INSTALLED_APPS
 
 INSTALLED_APPS = [app for app in INSTALLED_APPS if app not in ("tests.crm", "tests.hostapp")]
 INSTALLED_APPS.append("tests.swapcrm")
@@ -10,4 +10,4 @@ CUSTOMER_CONTACTS_CUSTOMER_MODEL = "swapcrm.Customer"
 CUSTOMER_CONTACTS_CONTACT_MODEL = "swapcrm.Contact"
 
 if DB != "sqlite":
-    DATABASES["default"]["NAME"] = "customer_contacts_swapped"
+    DATABASES["default"]["NAME"] = f"{DB_NAME}_swapped"
