@@ -564,6 +564,10 @@ class Tag(models.Model):
         self.name_key = self.name.casefold()
         super().save(*args, **kwargs)
 
+    def validate_unique(self, exclude: Any = None) -> None:
+        # clean() reports a clash on the key with a message about the name.
+        super().validate_unique(exclude={*(exclude or ()), "name_key"})
+
     def clean(self) -> None:
         super().clean()
         self.name = " ".join(self.name.split())

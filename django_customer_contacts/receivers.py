@@ -18,21 +18,18 @@ def protect_primary_contact(sender: type[models.Model], instance: Any, origin: A
     removes all its contacts and goes ahead. Another contact "could take over" when
     it is active, not one-time, and not deleted by the same call.
     """
-    if not instance.is_primary:
-        return
     if isinstance(origin, models.QuerySet) and issubclass(origin.model, sender):
         deleted_too = origin.values("pk")
     elif isinstance(origin, sender):
         deleted_too = [instance.pk]
     else:
         return
-    successors = (
-        sender._default_manager.using(instance._state.db)
-        .for_customer(instance.customer_id)
-        .active()
-        .exclude(pk__in=deleted_too)
-    )
-    if successors.exists():
+    manager = sender._default_manager.using(instance._state.db)
+    successors = manager.for_customer(instance.customer_id).active().exclude(pk__in=deleted_too)
+    # One query, and from the database: the instance in hand may be stale (its
+    # primary flag changed since it was loaded).
+    refused = manager.filter(pk=instance.pk, is_primary=True).filter(models.Exists(successors))
+    if refused.exists():
         raise PrimaryContactError(
             _(
                 "%(contact)s is the primary contact of this customer. Make another contact "

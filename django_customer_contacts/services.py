@@ -24,6 +24,18 @@ def _lock_customer(customer_id: Any, using: str | None = None):
     return customer_model._default_manager.using(using).select_for_update().get(pk=customer_id)
 
 
+def _save_as(instance: Any, user: Any, update_fields: list[str]) -> None:
+    """Save, crediting ``user`` in history; without one, history keeps the request's user."""
+    if user is None:
+        instance.save(update_fields=update_fields)
+        return
+    instance._history_user = user
+    try:
+        instance.save(update_fields=update_fields)
+    finally:
+        del instance._history_user
+
+
 def set_primary_contact(contact: Any, *, user: Any = None) -> Any:
     """Make ``contact`` its customer's only primary contact, and return it.
 
@@ -57,12 +69,10 @@ def set_primary_contact(contact: Any, *, user: Any = None) -> Any:
             contact.is_primary = True
             return contact
         if previous is not None:
-            previous._history_user = user
             previous.is_primary = False
-            previous.save(update_fields=["is_primary", "modified"])
+            _save_as(previous, user, ["is_primary", "modified"])
         contact.is_primary = True
-        contact._history_user = user
-        contact.save(update_fields=["is_primary", "modified"])
+        _save_as(contact, user, ["is_primary", "modified"])
         primary_contact_changed.send(sender=model, customer=customer, previous=previous, contact=contact, user=user)
     return contact
 

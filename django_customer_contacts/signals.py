@@ -1,8 +1,10 @@
 """Signals the app sends. Receivers get ``sender`` = the active contact model class.
 
 ``primary_contact_changed(sender, customer, previous, contact, user)``
-    Sent by :func:`~django_customer_contacts.services.set_primary_contact` inside its
-    transaction, once per real change. ``previous`` is the former primary or ``None``.
+    Sent inside the transaction, once per real change: by
+    :func:`~django_customer_contacts.services.set_primary_contact`, and when
+    ``AUTO_PRIMARY`` makes a customer's first contact primary (then ``previous`` and
+    ``user`` are ``None``). ``previous`` is the former primary or ``None``.
 
 ``contacts_merged(sender, contact, merged_ids, record, user)``
     Sent by :func:`~django_customer_contacts.services.merge_contacts` inside its

@@ -150,3 +150,10 @@ def test_name_key_follows_a_rename_saved_with_update_fields(contact):
     contact.save(update_fields=["last_name"])
     contact.refresh_from_db()
     assert contact.name_key == "jane muller"
+
+
+def test_duplicate_tag_error_speaks_of_the_name_only(db):
+    Tag.objects.create(name="Key account")
+    with pytest.raises(ValidationError) as excinfo:
+        Tag(name="KEY ACCOUNT").full_clean()
+    assert excinfo.value.message_dict == {"name": ["A tag with this name already exists."]}

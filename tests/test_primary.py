@@ -256,3 +256,31 @@ def test_after_switching_the_old_primary_can_be_deleted(customer, make_contact):
     ann.refresh_from_db()
     ann.delete()
     assert primaries(customer) == [bob]
+
+
+def test_a_stale_instance_of_the_primary_still_cannot_be_deleted(customer, make_contact):
+    ann = make_contact(customer, first_name="Ann")
+    bob = make_contact(customer, first_name="Bob")
+    stale_bob = get_contact_model().objects.get(pk=bob.pk)  # loaded while not primary
+    set_primary_contact(bob)
+    with pytest.raises(PrimaryContactError):
+        stale_bob.delete()
+    ann.delete()  # in memory still "primary", but it no longer is: allowed
+    assert primaries(customer) == [bob]
+
+
+def test_set_primary_without_a_user_keeps_the_requests_user_in_history(customer, make_contact, rf, admin_user):
+    from simple_history.models import HistoricalRecords
+
+    make_contact(customer, first_name="Ann")
+    bob = make_contact(customer, first_name="Bob")
+    request = rf.post("/")
+    request.user = admin_user
+    HistoricalRecords.context.request = request
+    try:
+        set_primary_contact(bob)
+        bob.job_title = "Buyer"
+        bob.save()
+    finally:
+        del HistoricalRecords.context.request
+    assert [h.history_user for h in bob.history.order_by("-history_id")[:2]] == [admin_user, admin_user]

@@ -19,6 +19,8 @@ class CustomerAdmin(admin.ModelAdmin):
     inlines = [ContactInline]
     list_display = ["name", "kind", "primary_contact", "active_contacts", "created"]
     list_filter = ["kind"]
+    # Explicit: Meta.ordering is dropped once get_queryset() annotates a count.
+    ordering = ["name", "pk"]
     # Also what the autocomplete widgets for "customer" search.
     search_fields = ["name"]
     date_hierarchy = "created"

@@ -89,7 +89,10 @@ FIRST_NAMES = {
     },
 }
 
-MIDDLE_NAMES = ["Anne", "Louise", "Marie", "Jane", "Rose", "John", "James", "Edward", "Alexander", "Mary"]
+MIDDLE_NAMES = {
+    "f": ["Anne", "Louise", "Marie", "Jane", "Rose", "Mary"],
+    "m": ["John", "James", "Edward", "Alexander", "David"],
+}
 
 LAST_NAMES = {
     "en": [
@@ -188,6 +191,24 @@ NICKNAMES = {
     "Jessica": "Jess",
 }
 
+# Ordinary UK mobile ranges (national format, first five digits).
+UK_MOBILE_PREFIXES = [
+    "07400",
+    "07412",
+    "07507",
+    "07588",
+    "07712",
+    "07723",
+    "07788",
+    "07801",
+    "07826",
+    "07903",
+    "07911",
+    "07946",
+    "07957",
+    "07977",
+]
+
 TOWNS = [
     ("Harrogate", "0113 496 0"),
     ("Leeds", "0113 496 0"),
@@ -262,7 +283,7 @@ BRAND_WORDS = [
     "Meadowbank",
 ]
 
-COMPANY_SUFFIXES = ["Ltd", "Ltd", "Ltd", "LLP", "plc", "& Co", "Group", ""]
+COMPANY_SUFFIXES = ["Ltd", "Ltd", "Ltd", "LLP", "plc", "Group", "", ""]
 
 FOREIGN_COMPANIES = {
     "de": [

@@ -78,6 +78,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 
+# Demo data must never reach a real mailbox: mail is printed to the console.
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- django-customer-contacts ---------------------------------------------------

@@ -29,7 +29,8 @@ from django.utils import timezone
 from crm import demo_data as data
 from crm.models import Case, Customer, Invoice
 from django_customer_contacts import get_contact_model
-from django_customer_contacts.models import ContactEmail, NotificationCategory, Tag
+from django_customer_contacts.conf import app_settings
+from django_customer_contacts.models import ContactEmail, ContactPhone, NotificationCategory, Tag
 from django_customer_contacts.services import set_primary_contact
 
 SEED = 42
@@ -60,6 +61,7 @@ class SeededContact:
     person: Person
     emails: list[str] = field(default_factory=list)
     mobiles: list[str] = field(default_factory=list)
+    role: str | None = None
 
 
 @dataclass
@@ -120,7 +122,7 @@ class DemoSeeder:
         first = self.rng.choice(data.FIRST_NAMES[lang][sex])
         person = Person(first=first, last=last or self.rng.choice(data.LAST_NAMES[lang]), sex=sex, lang=lang)
         if lang == "en" and self.chance(0.12):
-            person.middle = self.rng.choice(data.MIDDLE_NAMES)
+            person.middle = self.rng.choice(data.MIDDLE_NAMES[sex])
         if self.chance(0.02):
             person.title = "mx"
         elif sex == "f":
@@ -137,11 +139,9 @@ class DemoSeeder:
                 number = f"+49 {prefix} {self.rng.randrange(10**7, 10**8)}"
             elif lang == "fr":
                 digits = "".join(str(self.rng.randrange(10)) for _ in range(8))
-                number = f"+33 {self.rng.choice('67')} {' '.join(digits[i:i + 2] for i in range(0, 8, 2))}"
+                number = f"+33 {self.rng.choice('67')} {' '.join(digits[i : i + 2] for i in range(0, 8, 2))}"
             else:
-                prefix = self.rng.choice(["7400", "7412", "7507", "7588", "7712", "7723", "7788",
-                                          "7801", "7826", "7903", "7911", "7946", "7957", "7977"])
-                number = f"0{prefix} {self.rng.randrange(10**5, 10**6)}"
+                number = f"{self.rng.choice(data.UK_MOBILE_PREFIXES)} {self.rng.randrange(10**5, 10**6)}"
             if self._claim_phone(number):
                 return number
 
@@ -235,9 +235,9 @@ class DemoSeeder:
         people = [holder]
         if self.chance(0.35):  # a partner, usually sharing the surname
             last = holder.last if self.chance(0.7) else self.rng.choice(data.LAST_NAMES["en"])
-            people.append(self.person("en", last=last, sex="m" if holder.sex == "f" else "f"))
+            people.append(self.new_person(people, "en", last=last, sex="m" if holder.sex == "f" else "f"))
         if self.chance(0.1):  # a grown-up child who helps with the account
-            people.append(self.person("en", last=holder.last))
+            people.append(self.new_person(people, "en", last=holder.last))
         for index, person in enumerate(people):
             contact = self.new_contact(seeded, person, index=index, role=None)
             seeded.contacts.append(self.add_contact_points(seeded, contact, person, role=None))
@@ -246,9 +246,17 @@ class DemoSeeder:
         count = self.weighted({1: 15, 2: 25, 3: 25, 4: 17, 5: 10, 6: 8})
         for index in range(count):
             role = "owner" if index == 0 else self.weighted({"finance": 3, "it": 2, "ops": 3, "other": 2})
-            person = self.person(seeded.lang)
+            person = self.new_person([record.person for record in seeded.contacts], seeded.lang)
             contact = self.new_contact(seeded, person, index=index, role=role)
             seeded.contacts.append(self.add_contact_points(seeded, contact, person, role=role))
+
+    def new_person(self, others: list[Person], lang: str, **fixed: str) -> Person:
+        """A person whose name differs from ``others``: the only duplicates are the planted ones."""
+        taken = {(other.first, other.last) for other in others}
+        while True:
+            person = self.person(lang, **fixed)
+            if (person.first, person.last) not in taken:
+                return person
 
     def new_contact(self, seeded: SeededCustomer, person: Person, *, index: int, role: str | None) -> Any:
         """Create and save one contact (the first active one becomes primary by itself)."""
@@ -288,9 +296,11 @@ class DemoSeeder:
         contact.save()
         return contact
 
-    def add_contact_points(self, seeded: SeededCustomer, contact: Any, person: Person, role: str | None) -> SeededContact:
+    def add_contact_points(
+        self, seeded: SeededCustomer, contact: Any, person: Person, role: str | None
+    ) -> SeededContact:
         """Emails, phones, opt-outs, categories and tags of a freshly saved contact."""
-        record = SeededContact(contact, person)
+        record = SeededContact(contact, person, role=role)
         business = role is not None
         wants_email = self.chance(0.95 if business else 0.9)
         if wants_email:
@@ -328,7 +338,7 @@ class DemoSeeder:
         if not contact.receive_all_notifications:
             contact.notification_categories.add(*(self.categories[code] for code in data.ROLE_CATEGORIES[role]))
         tag_names = []
-        if role and self.chance(0.4):
+        if role and self.chance(0.25):
             tag_names.append(self.rng.choice(data.ROLE_TAGS[role]))
         if self.chance(0.1):
             tag_names.append(self.rng.choice(["Newsletter", "Trade show 2024"]))
@@ -357,8 +367,13 @@ class DemoSeeder:
         first, last = ascii_slug(person.first), ascii_slug(person.last)
         while True:
             local = self.rng.choice(
-                [f"{first}.{last}", f"{first[0]}{last}", f"{first}{last}{self.rng.randint(1, 99)}",
-                 f"{last}.{first}", f"{first}_{self.rng.randint(60, 99)}"]
+                [
+                    f"{first}.{last}",
+                    f"{first[0]}{last}",
+                    f"{first}{last}{self.rng.randint(1, 99)}",
+                    f"{last}.{first}",
+                    f"{first}_{self.rng.randint(60, 99)}",
+                ]
             )
             address = f"{local}@{self.rng.choice(data.PRIVATE_MAIL_DOMAINS)}"
             if address not in self.used_private_emails:
@@ -378,25 +393,27 @@ class DemoSeeder:
         * ``triple``: an ``email`` and a ``phone`` duplicate of the same person.
         """
         candidates = [
-            seeded
-            for seeded in self.customers
-            if any(self._duplicable(record) for record in seeded.contacts)
+            seeded for seeded in self.customers if any(self._duplicable(record) for record in seeded.contacts)
         ]
         self.rng.shuffle(candidates)
         kinds = ["email"] * 5 + ["phone"] * 5 + ["name"] * 3 + ["triple"] * 2
         for kind, seeded in zip(kinds, candidates, strict=False):
             original = self.rng.choice([record for record in seeded.contacts if self._duplicable(record)])
-            makers = [self.email_duplicate, self.phone_duplicate] if kind == "triple" else [
-                {"email": self.email_duplicate, "phone": self.phone_duplicate, "name": self.name_duplicate}[kind]
-            ]
+            makers = (
+                [self.email_duplicate, self.phone_duplicate]
+                if kind == "triple"
+                else [{"email": self.email_duplicate, "phone": self.phone_duplicate, "name": self.name_duplicate}[kind]]
+            )
             for make in makers:
                 seeded.duplicates.append(make(seeded, original))
             self.duplicate_groups += 1
             self.duplicate_contacts += len(makers)
-        # Someone made the imported copy the primary contact: merging must hand it back.
-        phone_groups = [seeded for seeded in self.customers if seeded.duplicates]
-        if phone_groups:
-            set_primary_contact(phone_groups[0].duplicates[-1])
+        # In one group someone made the imported copy the primary contact: merging it
+        # into the original must hand the primary role back.
+        allowed = app_settings.primary_contact_allowed
+        groups = [seeded for seeded in self.customers if seeded.duplicates and allowed(seeded.customer)]
+        if groups:
+            set_primary_contact(groups[0].duplicates[-1])
 
     @staticmethod
     def _duplicable(record: SeededContact) -> bool:
@@ -422,7 +439,8 @@ class DemoSeeder:
         shouted = f"{'.'.join(part.capitalize() for part in local.split('.'))}@{domain.capitalize()}"
         if shouted == original.emails[0]:
             shouted = original.emails[0].upper()
-        ContactEmail.objects.create(contact=contact, email=shouted, kind="work")
+        kind = "work" if seeded.customer.kind == Customer.Kind.BUSINESS else "personal"
+        ContactEmail.objects.create(contact=contact, email=shouted, kind=kind)
         return contact
 
     def phone_duplicate(self, seeded: SeededCustomer, original: SeededContact) -> Any:
@@ -446,12 +464,10 @@ class DemoSeeder:
             business = seeded.customer.kind == Customer.Kind.BUSINESS
             if not (seeded.duplicates or self.chance(0.7 if business else 0.3)):
                 continue
-            payers = [
-                record.contact
-                for record in seeded.contacts
-                if record.contact.is_primary
-                or self.categories["billing"] in record.contact.notification_categories.all()
-            ] or [record.contact for record in seeded.contacts]
+            # The finance people, else the primary contact, else anyone (no primary allowed).
+            everyone = [record.contact for record in seeded.contacts]
+            finance = [record.contact for record in seeded.contacts if record.role == "finance"]
+            payers = finance or [contact for contact in everyone if contact.is_primary] or everyone
             for _ in range(self.rng.randint(2, 10) if business else self.rng.randint(1, 4)):
                 billing_contact = None if self.chance(0.1) else self.rng.choice(payers)
                 if seeded.duplicates and self.chance(0.5):
@@ -482,14 +498,15 @@ class DemoSeeder:
             active = [record.contact for record in seeded.contacts if record.contact.is_active]
             for _ in range(self.rng.randint(1, 3)):
                 created = self.moment_after(seeded.customer.created)
-                age = self.now - created
+                if self.now - created > timedelta(days=30) and self.chance(0.85):
+                    status = Case.Status.CLOSED
+                else:
+                    status = self.weighted({Case.Status.OPEN: 3, Case.Status.WAITING: 2, Case.Status.CLOSED: 1})
                 case = Case(
                     customer=seeded.customer,
                     title=self.rng.choice(data.CASE_TITLES[seeded.customer.kind]),
                     created=created,
-                    status="closed" if age > timedelta(days=30) and self.chance(0.85) else self.weighted(
-                        {"open": 3, "waiting": 2, "closed": 1}
-                    ),
+                    status=status,
                 )
                 people = self.rng.sample(active, k=min(len(active), self.rng.randint(0, 3)))
                 if seeded.duplicates:  # watched by both the original and its duplicate
@@ -543,9 +560,7 @@ class Command(BaseCommand):
             action="store_true",
             help="First delete all customers (with their contacts, invoices and cases) and the demo tags.",
         )
-        parser.add_argument(
-            "--customers", type=int, default=200, help="How many customers to create (default 200)."
-        )
+        parser.add_argument("--customers", type=int, default=200, help="How many customers to create (default 200).")
 
     def handle(self, *args: Any, flush: bool, customers: int, **options: Any) -> None:
         if customers < 1:
@@ -573,7 +588,7 @@ class Command(BaseCommand):
         self.report(seeder, invoice_count, len(cases), watcher_count, one_time_count, time.monotonic() - started)
 
     def flush(self) -> None:
-        deleted, per_model = Customer.objects.all().delete()
+        _total, per_model = Customer.objects.all().delete()
         Tag.objects.filter(name_key__in=[name.casefold() for name in data.TAGS]).delete()
         contact_label = get_contact_model()._meta.label
         self.stdout.write(
@@ -581,7 +596,9 @@ class Command(BaseCommand):
             f"{per_model.get(contact_label, 0)} contacts (history rows are kept)."
         )
 
-    def report(self, seeder: DemoSeeder, invoices: int, cases: int, watchers: int, one_time: int, seconds: float) -> None:
+    def report(
+        self, seeder: DemoSeeder, invoices: int, cases: int, watchers: int, one_time: int, seconds: float
+    ) -> None:
         contacts = get_contact_model()._default_manager
         private = Customer.objects.filter(kind=Customer.Kind.PRIVATE).count()
         lines = [
@@ -590,8 +607,7 @@ class Command(BaseCommand):
             f"Contacts:         {contacts.count()} ({contacts.filter(is_active=True).count()} active, "
             f"{contacts.filter(is_active=False).count()} inactive, {contacts.filter(is_primary=True).count()} primary, "
             f"{one_time} one-time)",
-            f"Emails / phones:  {ContactEmail.objects.count()} / "
-            f"{contacts.model.phones.rel.related_model.objects.count()}",
+            f"Emails / phones:  {ContactEmail.objects.count()} / {ContactPhone.objects.count()}",
             f"Marketing consent: {contacts.filter(marketing_consent=True).count()} contacts; "
             f"chosen categories: {contacts.filter(receive_all_notifications=False).count()}; "
             f"tagged: {contacts.filter(tags__isnull=False).distinct().count()}",
