@@ -169,3 +169,139 @@ def test_deleting_another_contact_through_the_customer_inline_works(staff_client
     response = staff_client.post(customer_url(customer), _inline_data(customer, [ann, bob], delete_pk=bob.pk))
     assert response.status_code == 302
     assert list(get_contact_model().objects.all()) == [ann]
+
+
+# -- the changelist --------------------------------------------------------------------
+
+
+def _fill(customer_factory, make_contact, rows):
+    for i in range(rows):
+        contact = make_contact(customer_factory(), first_name=f"P{i}")
+        contact.add_email(f"p{i}@example.com")
+        contact.add_phone(f"07911 {100000 + i}")
+
+
+@pytest.mark.parametrize("rows", [10, 100])
+def test_changelist_query_count_does_not_grow_with_rows(
+    staff_client, make_customer, make_contact, django_assert_max_num_queries, rows
+):
+    _fill(make_customer, make_contact, rows)
+    with django_assert_max_num_queries(6):
+        response = staff_client.get(url("changelist"), {"all": ""})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"p{rows - 1}@example.com" in html and "+447911" in html
+
+
+def test_changelist_shows_primary_email_and_phone(staff_client, contact):
+    contact.add_email("first@example.com")
+    contact.add_email("second@example.com")
+    contact.add_phone("07911 123456")
+    html = staff_client.get(url("changelist")).content.decode()
+    assert "first@example.com" in html and "second@example.com" not in html
+    assert "+447911123456" in html
+
+
+@pytest.mark.parametrize("term", ["07911 123456", "+44 7911 123456", "+447911123456", "Smith", "jane@EXAMPLE.com"])
+def test_search_finds_a_contact_by_name_email_or_phone_as_typed(staff_client, customer, make_contact, term):
+    jane = make_contact(customer, first_name="Jane", last_name="Smith")
+    jane.add_email("jane@example.com")
+    jane.add_phone("07911 123456")
+    other = make_contact(customer, first_name="Bob", last_name="Jones")
+    other.add_phone("07911 123457")
+    response = staff_client.get(url("changelist"), {"q": term})
+    assert [c.pk for c in response.context["cl"].result_list] == [jane.pk]
+
+
+def test_filters_for_one_time_categories_and_tags(staff_client, customer, make_contact):
+    from django.contrib.contenttypes.models import ContentType
+
+    from django_customer_contacts.models import NotificationCategory
+
+    ann = make_contact(customer, first_name="Ann")
+    ann.tags.add(Tag.objects.create(name="VIP"))
+    billing = NotificationCategory.objects.get(code="billing")
+    ann.notification_categories.add(billing)
+    temp = make_contact(
+        customer,
+        first_name="Temp",
+        scope_content_type=ContentType.objects.get_for_model(Tag),
+        scope_object_id="1",
+    )
+
+    def listed(params):
+        return {c.pk for c in staff_client.get(url("changelist"), params).context["cl"].result_list}
+
+    assert listed({"one_time": "yes"}) == {temp.pk}
+    assert listed({"one_time": "no"}) == {ann.pk}
+    assert listed({"tags__id__exact": Tag.objects.get().pk}) == {ann.pk}
+    assert listed({"notification_categories__id__exact": billing.pk}) == {ann.pk}
+
+
+def test_customer_field_uses_autocomplete_when_the_host_admin_allows(staff_client):
+    response = staff_client.get(url("add"))
+    assert "admin-autocomplete" in response.content.decode()
+
+
+# -- set as primary --------------------------------------------------------------------
+
+
+def _run_action(client, action, pks):
+    return client.post(url("changelist"), {"action": action, "_selected_action": pks}, follow=True)
+
+
+def test_set_primary_action_moves_the_primary(staff_client, customer, make_contact, admin_user):
+    make_contact(customer, first_name="Ann")
+    bob = make_contact(customer, first_name="Bob")
+    response = _run_action(staff_client, "set_primary", [bob.pk])
+    bob.refresh_from_db()
+    assert bob.is_primary
+    assert any("now the primary contact" in m for m in messages_of(response))
+    assert bob.history.latest().history_user == admin_user
+
+
+def test_set_primary_action_needs_exactly_one_contact(staff_client, customer, make_contact):
+    ann = make_contact(customer, first_name="Ann")
+    bob = make_contact(customer, first_name="Bob")
+    response = _run_action(staff_client, "set_primary", [ann.pk, bob.pk])
+    assert any("exactly one" in m for m in messages_of(response))
+    ann.refresh_from_db()
+    assert ann.is_primary
+
+
+def test_set_primary_action_refusal_is_a_message(staff_client, customer, make_contact):
+    make_contact(customer, first_name="Ann")
+    gone = make_contact(customer, first_name="Gone", is_active=False)
+    response = _run_action(staff_client, "set_primary", [gone.pk])
+    assert response.status_code == 200
+    assert any("inactive" in m for m in messages_of(response))
+    gone.refresh_from_db()
+    assert not gone.is_primary
+
+
+def test_set_primary_action_needs_its_permission(client, customer, make_contact, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    model = get_contact_model()
+    clerk = django_user_model.objects.create_user("clerk", is_staff=True)
+    clerk.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label=model._meta.app_label,
+            codename__in=[f"view_{model._meta.model_name}", f"change_{model._meta.model_name}"],
+        )
+    )
+    client.force_login(clerk)
+    make_contact(customer, first_name="Ann")
+    bob = make_contact(customer, first_name="Bob")
+    response = client.get(url("changelist"))
+    assert "set_primary" not in response.content.decode()
+    _run_action(client, "set_primary", [bob.pk])
+    bob.refresh_from_db()
+    assert not bob.is_primary
+
+    clerk.user_permissions.add(Permission.objects.get(codename="set_primary_contact"))
+    clerk = django_user_model.objects.get(pk=clerk.pk)
+    client.force_login(clerk)
+    _run_action(client, "set_primary", [bob.pk])
+    bob.refresh_from_db()
+    assert bob.is_primary
