@@ -8,7 +8,7 @@ import phonenumbers
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import OuterRef, Subquery
@@ -84,18 +84,18 @@ class ContactPhoneInline(admin.TabularInline):
     extra = 1
 
 
-def delete_selected_contacts(modeladmin: admin.ModelAdmin, request: Any, queryset: Any) -> Any:
-    """Django's delete action, showing why a primary contact can't be deleted."""
+@admin.action(permissions=["delete"], description=django_delete_selected.short_description)
+def delete_selected(modeladmin: admin.ModelAdmin, request: Any, queryset: Any) -> Any:
+    """Django's delete action, showing why a primary contact can't be deleted.
+
+    Named like Django's action, so it takes the site-wide one's place.
+    """
     try:
         with transaction.atomic():
-            return delete_selected(modeladmin, request, queryset)
+            return django_delete_selected(modeladmin, request, queryset)
     except PrimaryContactError as exc:
         modeladmin.message_user(request, str(exc), messages.ERROR)
         return None
-
-
-delete_selected_contacts.allowed_permissions = ("delete",)  # type: ignore[attr-defined]
-delete_selected_contacts.short_description = delete_selected.short_description  # type: ignore[attr-defined]
 
 
 class OneTimeFilter(admin.SimpleListFilter):
@@ -164,7 +164,7 @@ class ContactAdmin(SimpleHistoryAdmin):
     search_fields = ["first_name", "last_name", "emails__email_normalized"]
     readonly_fields = ["is_primary", "created", "modified", "last_contacted_at"]
     raw_id_fields = ["user"]
-    actions = ["set_primary"]
+    actions = [delete_selected, "set_primary"]
 
     def get_queryset(self, request: Any) -> Any:
         # Primary email and phone come with the rows: no query per row.
@@ -218,16 +218,6 @@ class ContactAdmin(SimpleHistoryAdmin):
         self.message_user(
             request, _("%(contact)s is now the primary contact.") % {"contact": contacts[0]}, messages.SUCCESS
         )
-
-    def get_actions(self, request: Any) -> dict[str, Any]:
-        actions = super().get_actions(request)
-        if "delete_selected" in actions:
-            actions["delete_selected"] = (
-                delete_selected_contacts,
-                "delete_selected",
-                actions["delete_selected"][2],
-            )
-        return actions
 
     def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
