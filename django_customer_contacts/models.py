@@ -275,14 +275,40 @@ class AbstractContact(TimeStampedModel):
             errors.setdefault("is_primary", []).append(
                 ValidationError(_("A one-time contact can't be the primary contact."), code="primary_one_time")
             )
+        # Consent is evidence: when it was given (stamped by save()) and where.
+        if self.marketing_consent and not self.marketing_consent_source.strip():
+            errors.setdefault("marketing_consent_source", []).append(
+                ValidationError(
+                    _("Say where the marketing consent was given, e.g. “web form” or “signed paper form”."),
+                    code="consent_source_required",
+                )
+            )
         if errors:
             raise ValidationError(errors)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save, keeping ``name_key`` and the marketing consent evidence in step.
+
+        Consent given (``marketing_consent`` on, no ``marketing_consent_at`` yet) is
+        stamped with the current time; an explicit ``marketing_consent_at`` is kept.
+        Consent withdrawn clears ``marketing_consent_at`` and ``marketing_consent_source``
+        on the row: the evidence stays in history, and consent given again is stamped
+        afresh. save() doesn't refuse consent without a source: ``clean()`` does.
+        """
+        from django.utils.timezone import now
+
         self.name_key = normalize_name(self.full_name)
+        if self.marketing_consent and self.marketing_consent_at is None:
+            self.marketing_consent_at = now()
+        elif not self.marketing_consent:
+            self.marketing_consent_at = None
+            self.marketing_consent_source = ""
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"first_name", "middle_name", "last_name"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "name_key"}
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "marketing_consent" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "marketing_consent_at", "marketing_consent_source"}
         if self.is_primary and (not self.is_active or self.is_one_time):
             raise PrimaryContactError(_("A primary contact must be active and can't be a one-time contact."))
         if not (self._state.adding and self._should_become_primary()):
@@ -580,7 +606,25 @@ class Tag(models.Model):
 
 
 class MergeRecord(models.Model):
-    """One row per merge: who merged what into which contact, with full snapshots."""
+    """One row per merge: who merged what into which contact, with full snapshots.
+
+    Written by :func:`~django_customer_contacts.services.merge_contacts`, inside the
+    merge. Enough to explain a merge and to undo it by hand:
+
+    ``merged_ids``
+        The pks of the contacts merged into ``contact`` (and deleted).
+    ``snapshots``
+        By merged contact pk: ``fields`` (every field, as it was), ``emails`` and
+        ``phones`` (every row), ``notification_categories`` and ``tags`` (pks), ``user``
+        (the linked user's pk) and ``dropped``: by relation, the rows that weren't moved
+        because main already had the same.
+    ``moved``
+        By relation (``"app_label.model.field"``): ``moved`` and ``dropped``, each the
+        row pks by merged contact pk.
+    ``field_sources``
+        For each field of main the merge changed, the pk of the contact the value came
+        from. Main's values before the merge are in its history.
+    """
 
     contact = models.ForeignKey(
         CONTACT_MODEL,
@@ -592,6 +636,7 @@ class MergeRecord(models.Model):
     merged_ids = models.JSONField(_("merged contact ids"), default=list)
     snapshots = models.JSONField(_("snapshots of the merged contacts"), default=dict)
     moved = models.JSONField(_("rows moved per relation"), default=dict)
+    field_sources = models.JSONField(_("where the surviving contact's changed values came from"), default=dict)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

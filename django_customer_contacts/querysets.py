@@ -2,10 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .conf import app_settings
+
+#: The channels ``recipients()`` knows, and the ``*_allowed`` preference each needs.
+RECIPIENT_CHANNELS: dict[str, str] = {
+    "email": "email_allowed",
+    "sms": "sms_allowed",
+    "phone": "phone_allowed",
+}
+
+#: The attribute ``prefetch_primary_contacts()`` sets on each customer: a list holding
+#: the primary contact, or nothing. The ``primary_contact`` template tag reads it.
+PRIMARY_CONTACT_ATTR = "customer_contacts_primary"
+
+
+def unused_cutoff(days: int | None = None) -> datetime:
+    """The moment before which a contact must have been created (and last reached) to be unused."""
+    if days is None:
+        days = app_settings.unused_after_days
+    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+        raise ValidationError(
+            _("The number of days must be a whole number of at least 0, not %(days)r."),
+            code="invalid_days",
+            params={"days": days},
+        )
+    return timezone.now() - timedelta(days=days)
 
 
 class ContactQuerySet(models.QuerySet):
@@ -41,6 +73,153 @@ class ContactQuerySet(models.QuerySet):
         content_type = ContentType.objects.get_for_model(obj, for_concrete_model=False)
         return self.filter(scope_content_type=content_type, scope_object_id=str(obj.pk))
 
+    def managed_by_customer(self) -> ContactQuerySet:
+        """Contacts the customer manages itself (``managed_by="customer"``)."""
+        return self.filter(managed_by=self.model.ManagedBy.CUSTOMER)
+
+    # -- who gets told ----------------------------------------------------------------
+
+    def recipients(
+        self,
+        customer: Any,
+        *,
+        channel: str = "email",
+        category: Any = None,
+        scope: models.Model | None = None,
+        marketing: bool = False,
+        followup: bool = False,
+    ) -> ContactQuerySet:
+        """The customer's contacts that automated communication of this kind should reach.
+
+        A contact is a recipient when it is active, holds a contact point for
+        ``channel`` (``"email"``: an email address; ``"sms"``: a mobile number;
+        ``"phone"``: any number) and allows that channel (``email_allowed``,
+        ``sms_allowed``, ``phone_allowed``; SMS only while ``SMS_ENABLED``). With a
+        ``category`` (a ``NotificationCategory`` or its code) it must be in that
+        category or receive all notifications. One-time contacts are included only
+        for their own ``scope``. ``marketing=True`` needs marketing consent;
+        ``followup=True`` (an automated follow-up after an event) needs
+        ``automated_followups``.
+
+        Each contact carries ``recipient_address``: the address to use on that
+        channel (the primary email, or the E.164 number, primary first), so sending
+        needs no further queries. Evaluating the queryset is one query; none when
+        SMS is disabled and ``channel="sms"``.
+        """
+        from .models import ContactEmail, ContactPhone, NotificationCategory
+
+        allowed_field = RECIPIENT_CHANNELS.get(channel)
+        if allowed_field is None:
+            raise ValidationError(
+                _("Unknown channel %(channel)r: use one of %(channels)s."),
+                code="invalid_channel",
+                params={"channel": channel, "channels": ", ".join(RECIPIENT_CHANNELS)},
+            )
+        customer_id = getattr(customer, "pk", customer)
+        if channel == "sms" and not app_settings.sms_enabled:
+            return self.none()
+
+        if channel == "email":
+            points = ContactEmail._default_manager.filter(contact=OuterRef("pk")).values("email")
+        else:
+            points = ContactPhone._default_manager.filter(contact=OuterRef("pk")).values("number")
+            if channel == "sms":
+                points = points.filter(kind=ContactPhone.Kind.MOBILE)
+        address = Subquery(points.order_by("-is_primary", "pk")[:1], output_field=models.CharField())
+
+        conditions = Q(Exists(points), customer_id=customer_id, is_active=True, **{allowed_field: True})
+        if scope is None:
+            conditions &= Q(scope_content_type__isnull=True)
+        else:
+            # A join on the content type, not get_for_model(): that could cost a query.
+            opts = scope._meta
+            conditions &= Q(scope_content_type__isnull=True) | Q(
+                scope_content_type__app_label=opts.app_label,
+                scope_content_type__model=opts.model_name,
+                scope_object_id=str(scope.pk),
+            )
+        if category is not None:
+            code = getattr(category, "code", category)
+            # A code that names no category reaches nobody, not every "receive all" contact.
+            category_exists = Exists(NotificationCategory._default_manager.filter(code=code))
+            in_category = Exists(NotificationCategory._default_manager.filter(code=code, contacts=OuterRef("pk")))
+            conditions &= (Q(receive_all_notifications=True) & category_exists) | in_category
+        if marketing:
+            conditions &= Q(marketing_consent=True)
+        if followup:
+            conditions &= Q(automated_followups=True)
+        return self.filter(conditions).annotate(recipient_address=address)
+
+    def consented(self) -> ContactQuerySet:
+        """Contacts a marketing email may go to: active, consenting, emails allowed, with an email."""
+        from .models import ContactEmail
+
+        has_email = Exists(ContactEmail._default_manager.filter(contact=OuterRef("pk")))
+        return self.filter(has_email, is_active=True, marketing_consent=True, email_allowed=True)
+
+    # -- unused contacts ----------------------------------------------------------------
+
+    def unused(self, days: int | None = None) -> ContactQuerySet:
+        """Active, non-primary contacts nobody has reached for ``days`` days.
+
+        A contact is unused when it was created before the cut-off (now minus
+        ``days``, default ``UNUSED_AFTER_DAYS``) and not contacted since: its
+        ``last_contacted_at`` is empty or before the cut-off. The primary contact is
+        never unused.
+        """
+        cutoff = unused_cutoff(days)
+        return self.filter(
+            Q(last_contacted_at__isnull=True) | Q(last_contacted_at__lt=cutoff),
+            is_active=True,
+            is_primary=False,
+            created__lt=cutoff,
+        )
+
+    def unused_review(self, days: int | None = None, threshold: int | None = None) -> models.QuerySet:
+        """Customers with at least ``threshold`` unused contacts, for the review of unused contacts.
+
+        Rows of ``{"customer": <customer pk>, "unused": <count>}``, most unused first.
+        ``threshold`` defaults to ``UNUSED_REVIEW_THRESHOLD``; ``days`` to ``UNUSED_AFTER_DAYS``.
+        """
+        if threshold is None:
+            threshold = app_settings.unused_review_threshold
+        if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
+            raise ValidationError(
+                _("The review threshold must be a whole number of at least 1, not %(threshold)r."),
+                code="invalid_threshold",
+                params={"threshold": threshold},
+            )
+        return (
+            self.unused(days)
+            .order_by()
+            .values("customer")
+            .annotate(unused=Count("pk"))
+            .filter(unused__gte=threshold)
+            .order_by("-unused", "customer")
+        )
+
 
 class ContactManager(models.Manager.from_queryset(ContactQuerySet)):  # type: ignore[misc]
     pass
+
+
+def prefetch_primary_contacts(customers: models.QuerySet | Iterable[models.Model]) -> Any:
+    """Fetch each customer's primary contact in one query, for ``{% primary_contact %}`` in a loop.
+
+    Pass a queryset of your customers to get a queryset back, or a list of customer
+    instances to have them filled in place (and get the list back). Each customer then
+    holds its primary contact in ``customer_contacts_primary`` (a list of at most one),
+    and ``{% primary_contact customer as c %}`` reads it without a query.
+    """
+    from django.db.models import prefetch_related_objects
+
+    from . import get_contact_model
+
+    model = get_contact_model()
+    accessor = model._meta.get_field("customer").remote_field.get_accessor_name()
+    prefetch = Prefetch(accessor, queryset=model._default_manager.primary(), to_attr=PRIMARY_CONTACT_ATTR)
+    if isinstance(customers, models.QuerySet):
+        return customers.prefetch_related(prefetch)
+    customers = list(customers)
+    prefetch_related_objects(customers, prefetch)
+    return customers

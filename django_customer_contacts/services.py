@@ -1,4 +1,12 @@
-"""Operations on contacts that span rows. Each runs in one transaction."""
+"""Operations on contacts that span rows. Each runs in one transaction.
+
+The public entry point for all of them. ``set_primary_contact`` lives here; the others
+live in modules of their own and are re-exported:
+
+- :func:`merge_contacts` (``merging``) and :func:`find_duplicate_contacts` (``duplicates``),
+- :func:`record_communication` (``communication``), :func:`enable_login` (``accounts``),
+- :func:`anonymize_contact` (``gdpr``).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +17,23 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from . import get_contact_model, get_customer_model
+from .accounts import enable_login
+from .communication import record_communication
 from .conf import app_settings
+from .duplicates import find_duplicate_contacts
 from .exceptions import PrimaryContactError
+from .gdpr import anonymize_contact
+from .merging import merge_contacts
 from .signals import primary_contact_changed
+
+__all__ = [
+    "anonymize_contact",
+    "enable_login",
+    "find_duplicate_contacts",
+    "merge_contacts",
+    "record_communication",
+    "set_primary_contact",
+]
 
 
 def _lock_customer(customer_id: Any, using: str | None = None):

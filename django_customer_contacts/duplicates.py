@@ -1,0 +1,169 @@
+"""Finding likely duplicate contacts: ``find_duplicate_contacts``.
+
+Two contacts of one customer are linked when they share a normalised key: an email
+address (``ContactEmail.email_normalized``, lower-cased), a phone number
+(``ContactPhone.number``, E.164) or a full name (``AbstractContact.name_key``,
+casefolded and accent-stripped). A group is a connected component of those links:
+Ann and Bob share an email, Bob and Cat a phone, so Ann, Bob and Cat are one group.
+
+All of it runs in the database, in one query over the indexed key columns:
+
+* the keys shared by more than one contact of a customer are found with ``GROUP BY``;
+  each such key is named by its lowest contact pk, its *anchor*;
+* a recursive query walks from every anchor, through the contacts holding that key,
+  to the other shared keys those contacts hold, and so on: the lowest anchor reached
+  names the component.
+
+Only contacts that share something take part in the walk, and it moves between keys,
+not between pairs of contacts, so a key shared by many contacts (a switchboard number)
+costs a row per contact, not one per pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, models
+
+from . import get_contact_model
+
+__all__ = ["REASONS", "DuplicateGroup", "find_duplicate_contacts"]
+
+#: What can link two contacts.
+REASONS = frozenset({"email", "phone", "name"})
+
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    """Contacts of one customer that are likely the same person.
+
+    ``contacts`` is ordered by pk; ``reasons`` says what links them: a subset of
+    ``{"email", "phone", "name"}``.
+    """
+
+    contacts: list[Any]
+    reasons: frozenset[str]
+
+    @property
+    def customer_id(self) -> Any:
+        return self.contacts[0].customer_id
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.contacts)
+
+    def __len__(self) -> int:
+        return len(self.contacts)
+
+
+def find_duplicate_contacts(queryset: models.QuerySet | None = None) -> list[DuplicateGroup]:
+    """Groups of likely duplicate contacts, within each customer.
+
+    ``queryset`` limits the search to some contacts (one customer's, the active ones);
+    by default every regular contact takes part (one-time contacts are left out).
+    Groups are ordered by their first contact's pk, and their contacts come from
+    ``queryset`` (so its ``select_related()`` and ``prefetch_related()`` apply). Two
+    queries, whatever the number of contacts (SQLite reads the contacts in batches of 999).
+    """
+    from .models import ContactEmail, ContactPhone
+
+    model = get_contact_model()
+    if queryset is None:
+        # One-time contacts exist for one case each: not duplicates of the regular ones.
+        queryset = model._default_manager.filter(scope_content_type__isnull=True)
+    using = queryset.db
+    connection = connections[using]
+    try:
+        scope_sql, scope_params = (
+            queryset.order_by().values_list("pk", "customer_id", "name_key").query.get_compiler(using).as_sql()
+        )
+    except EmptyResultSet:  # queryset.none()
+        return []
+
+    quote = connection.ops.quote_name
+
+    def exact(column: str) -> str:
+        # MySQL and MariaDB compare text with the column's collation, which ignores
+        # case and accents: the keys are normalised already, and must match exactly.
+        return f"CAST({column} AS BINARY)" if connection.vendor == "mysql" else column
+
+    def shared_key(model: type[models.Model], name: str) -> tuple[str, str]:
+        """A key column, and the condition that keeps only values more than one row holds.
+
+        The condition is checked on the whole table, with the index: it throws out most
+        rows before anything is joined or grouped by customer.
+        """
+        table, column = quote(model._meta.db_table), quote(model._meta.get_field(name).column)
+        repeated = (
+            f"SELECT {exact(column)} FROM {table} WHERE {column} <> '' GROUP BY {exact(column)} HAVING COUNT(*) > 1"
+        )
+        return column, f"{exact('k.' + column)} IN ({repeated})"
+
+    def contact_column(model: type[models.Model]) -> str:
+        return quote(model._meta.get_field("contact").column)
+
+    # A contact holds each key once (unique constraints), so COUNT(*) counts contacts.
+    email, email_repeated = shared_key(ContactEmail, "email_normalized")
+    phone, phone_repeated = shared_key(ContactPhone, "number")
+    sql = f"""
+        WITH RECURSIVE
+        scope (contact_id, customer_id, name_key) AS ({scope_sql}),
+        contact_keys AS (
+            SELECT contact_id, customer_id, 'name' AS kind, {exact("name_key")} AS value
+            FROM scope
+            WHERE {exact("name_key")} IN (
+                SELECT {exact("name_key")} FROM scope WHERE name_key <> '' GROUP BY {exact("name_key")}
+                HAVING COUNT(*) > 1
+            )
+            UNION ALL
+            SELECT s.contact_id, s.customer_id, 'email', {exact("k." + email)}
+            FROM {quote(ContactEmail._meta.db_table)} k JOIN scope s ON s.contact_id = k.{contact_column(ContactEmail)}
+            WHERE {email_repeated}
+            UNION ALL
+            SELECT s.contact_id, s.customer_id, 'phone', {exact("k." + phone)}
+            FROM {quote(ContactPhone._meta.db_table)} k JOIN scope s ON s.contact_id = k.{contact_column(ContactPhone)}
+            WHERE {phone_repeated}
+        ),
+        shared AS (
+            SELECT customer_id, kind, value, MIN(contact_id) AS anchor
+            FROM contact_keys
+            GROUP BY customer_id, kind, value
+            HAVING COUNT(*) > 1
+        ),
+        members AS (
+            SELECT k.contact_id, g.anchor, g.kind
+            FROM contact_keys k
+            JOIN shared g ON g.customer_id = k.customer_id AND g.kind = k.kind AND g.value = k.value
+        ),
+        walk (root, anchor) AS (
+            SELECT DISTINCT anchor, anchor FROM shared
+            UNION
+            SELECT w.root, m2.anchor
+            FROM walk w
+            JOIN members m1 ON m1.anchor = w.anchor
+            JOIN members m2 ON m2.contact_id = m1.contact_id
+        ),
+        components AS (
+            SELECT anchor, MIN(root) AS component FROM walk GROUP BY anchor
+        )
+        SELECT m.contact_id, m.kind, c.component
+        FROM members m JOIN components c ON c.anchor = m.anchor
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, scope_params)
+        rows = cursor.fetchall()
+
+    to_pk = model._meta.pk.to_python
+    components: dict[Any, tuple[set[Any], set[str]]] = {}
+    for contact_id, kind, component in rows:
+        ids, reasons = components.setdefault(to_pk(component), (set(), set()))
+        ids.add(to_pk(contact_id))
+        reasons.add(kind.decode() if isinstance(kind, bytes) else kind)
+    contacts = queryset.in_bulk([pk for ids, _reasons in components.values() for pk in ids])
+    groups = [
+        DuplicateGroup(contacts=[contacts[pk] for pk in sorted(ids)], reasons=frozenset(reasons))
+        for ids, reasons in components.values()
+    ]
+    return sorted(groups, key=lambda group: group.contacts[0].pk)

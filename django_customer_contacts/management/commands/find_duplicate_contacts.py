@@ -1,0 +1,86 @@
+"""``manage.py find_duplicate_contacts [--customer PK ...] [--json]``: list likely duplicates."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from django_customer_contacts import get_contact_model
+from django_customer_contacts.duplicates import find_duplicate_contacts
+
+
+class Command(BaseCommand):
+    help = (
+        "List groups of contacts that are likely the same person: contacts of one customer that "
+        "share an email address, a phone number or a full name. Merge them with merge_contacts."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--customer", action="append", default=[], metavar="PK", help="Only this customer (repeatable)."
+        )
+        parser.add_argument("--json", action="store_true", dest="as_json", help="Print the groups as JSON.")
+
+    def handle(self, *args: Any, customer: list[str], as_json: bool, **options: Any) -> None:
+        contacts = (
+            get_contact_model()
+            ._default_manager.filter(scope_content_type__isnull=True)  # one-time contacts: not duplicates
+            .select_related("customer")
+            .prefetch_related("emails", "phones")
+        )
+        try:
+            if customer:
+                contacts = contacts.filter(customer__in=customer)
+            groups = find_duplicate_contacts(contacts)
+        except (ValueError, ValidationError) as exc:
+            raise CommandError(f"Not a customer key: {', '.join(customer)}") from exc
+        if as_json:
+            self.stdout.write(_as_json(groups))
+            return
+        if not groups:
+            self.stdout.write("No likely duplicates found.")
+            return
+        for number, group in enumerate(groups, start=1):
+            first = group.contacts[0]
+            self.stdout.write(
+                self.style.MIGRATE_HEADING(
+                    f"Group {number}: {first.customer} (customer {first.customer_id}), "
+                    f"shared {', '.join(sorted(group.reasons))}"
+                )
+            )
+            for contact in group.contacts:
+                points = ", ".join(
+                    [*(e.email for e in contact.emails.all()), *(str(p.number) for p in contact.phones.all())]
+                )
+                primary = " [primary]" if contact.is_primary else ""
+                self.stdout.write(f"  {contact.pk:>8}  {contact}{primary}  {points}")
+        noun = "group" if len(groups) == 1 else "groups"
+        self.stdout.write(
+            f"{len(groups)} {noun} of likely duplicates. Merge one with: merge_contacts MAIN_PK DUP_PK..."
+        )
+
+
+def _as_json(groups: list[Any]) -> str:
+    return json.dumps(
+        [
+            {
+                "customer": str(group.customer_id),
+                "reasons": sorted(group.reasons),
+                "contacts": [
+                    {
+                        "id": contact.pk,
+                        "name": contact.full_name,
+                        "is_primary": contact.is_primary,
+                        "emails": [e.email for e in contact.emails.all()],
+                        "phones": [str(p.number) for p in contact.phones.all()],
+                    }
+                    for contact in group.contacts
+                ],
+            }
+            for group in groups
+        ],
+        indent=2,
+    )

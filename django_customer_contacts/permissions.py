@@ -1,0 +1,72 @@
+"""Who may change or delete a contact: one rule for the admin and for host views.
+
+A contact the customer manages itself (``managed_by="customer"``) is read-only for
+staff: changing or deleting it needs, on top of the model's ``change``/``delete``
+permission, ``customer_contacts.change_customer_managed_contact``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from . import get_contact_model
+
+#: The permission that lets staff change and delete customer-managed contacts.
+CHANGE_CUSTOMER_MANAGED = "customer_contacts.change_customer_managed_contact"
+
+
+def _model_permission(action: str) -> str:
+    opts = get_contact_model()._meta
+    return f"{opts.app_label}.{action}_{opts.model_name}"
+
+
+def is_customer_managed(contact: Any) -> bool:
+    return contact is not None and contact.managed_by == get_contact_model().ManagedBy.CUSTOMER
+
+
+def can_view_contact(user: Any, contact: Any = None) -> bool:
+    """Whether ``user`` may see contacts (``view`` or ``change`` permission on the contact model)."""
+    return user.has_perm(_model_permission("view")) or user.has_perm(_model_permission("change"))
+
+
+def can_change_contact(user: Any, contact: Any = None) -> bool:
+    """Whether ``user`` may change ``contact`` (or, with no contact, contacts in general).
+
+    Needs the contact model's ``change`` permission, and for a customer-managed
+    contact also ``customer_contacts.change_customer_managed_contact``.
+    """
+    if not user.has_perm(_model_permission("change")):
+        return False
+    return not is_customer_managed(contact) or user.has_perm(CHANGE_CUSTOMER_MANAGED)
+
+
+def can_delete_contact(user: Any, contact: Any = None) -> bool:
+    """Whether ``user`` may delete ``contact``: as :func:`can_change_contact`, with ``delete``."""
+    if not user.has_perm(_model_permission("delete")):
+        return False
+    return not is_customer_managed(contact) or user.has_perm(CHANGE_CUSTOMER_MANAGED)
+
+
+def check_can_change_contact(user: Any, contact: Any) -> None:
+    """Raise ``PermissionDenied`` (a 403 in a view) unless ``user`` may change ``contact``."""
+    if can_change_contact(user, contact):
+        return
+    if is_customer_managed(contact) and user.has_perm(_model_permission("change")):
+        raise PermissionDenied(
+            _("%(contact)s is managed by the customer: you can view it but not change it.") % {"contact": contact}
+        )
+    raise PermissionDenied(_("You don't have permission to change contacts."))
+
+
+def check_can_delete_contact(user: Any, contact: Any) -> None:
+    """Raise ``PermissionDenied`` (a 403 in a view) unless ``user`` may delete ``contact``."""
+    if can_delete_contact(user, contact):
+        return
+    if is_customer_managed(contact) and user.has_perm(_model_permission("delete")):
+        raise PermissionDenied(
+            _("%(contact)s is managed by the customer: you can view it but not delete it.") % {"contact": contact}
+        )
+    raise PermissionDenied(_("You don't have permission to delete contacts."))

@@ -1,0 +1,112 @@
+"""``find_duplicate_contacts`` and ``merge_contacts`` from the command line."""
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from django_customer_contacts import get_contact_model
+from django_customer_contacts.models import ContactEmail, MergeRecord
+from tests.merge_fixtures import add_fk_rows, fk_rows, table_rows
+
+
+def run(*args):
+    from io import StringIO
+
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def twins(customer, make_contact):
+    jane = make_contact(customer, first_name="Jane", last_name="Smith")
+    jane.add_email("jane@example.com")
+    twin = make_contact(customer, first_name="JANE", last_name="smith", job_title="CFO")
+    ContactEmail.objects.create(contact=twin, email="Jane@Example.com")
+    add_fk_rows(twin, 2)
+    return jane, twin
+
+
+def test_find_duplicate_contacts_prints_a_table(twins, customer):
+    jane, twin = twins
+    out = run("find_duplicate_contacts")
+    assert f"Group 1: {customer} (customer {customer.pk}), shared email, name" in out
+    assert f"{jane.pk}  Jane Smith [primary]  jane@example.com" in out
+    assert f"{twin.pk}  JANE smith" in out
+    assert "1 group of likely duplicates" in out
+
+
+def test_find_duplicate_contacts_as_json_and_for_one_customer(twins, make_customer, make_contact):
+    jane, twin = twins
+    other = make_customer()
+    make_contact(other, first_name="Bob")
+    make_contact(other, first_name="Bob")
+    groups = json.loads(run("find_duplicate_contacts", "--json", "--customer", str(jane.customer_id)))
+    assert groups == [
+        {
+            "customer": str(jane.customer_id),
+            "reasons": ["email", "name"],
+            "contacts": [
+                {"id": jane.pk, "name": "Jane Smith", "is_primary": True, "emails": ["jane@example.com"], "phones": []},
+                {
+                    "id": twin.pk,
+                    "name": "JANE smith",
+                    "is_primary": False,
+                    "emails": ["Jane@Example.com"],
+                    "phones": [],
+                },
+            ],
+        }
+    ]
+    assert len(json.loads(run("find_duplicate_contacts", "--json"))) == 2
+
+
+def test_find_duplicate_contacts_says_when_there_are_none(db):
+    assert run("find_duplicate_contacts") == "No likely duplicates found.\n"
+
+
+def test_merge_contacts_merges_and_says_what_moved(twins):
+    jane, twin = twins
+    out = run("merge_contacts", str(jane.pk), str(twin.pk), "--reason", "imported twice")
+    record = MergeRecord.objects.get()
+    assert f"Merged 1 contact into Jane Smith (#{jane.pk}); merge record #{record.pk}." in out
+    assert "customer_contacts.contactemail.contact: 0 moved, 1 dropped" in out
+    assert record.reason == "imported twice"
+    assert fk_rows(jane).count() == 2
+    assert not get_contact_model().objects.filter(pk=twin.pk).exists()
+
+
+def test_merge_contacts_keep_chooses_a_value(twins):
+    jane, twin = twins
+    run("merge_contacts", str(jane.pk), str(twin.pk), "--keep", f"first_name={twin.pk}")
+    assert get_contact_model().objects.get(pk=jane.pk).first_name == "JANE"
+
+
+def test_merge_contacts_dry_run_prints_the_plan_and_changes_nothing(twins):
+    jane, twin = twins
+    before = table_rows()
+    out = run("merge_contacts", str(jane.pk), str(twin.pk), "--dry-run")
+    assert f"Merge JANE smith (#{twin.pk}) into Jane Smith (#{jane.pk})." in out
+    assert f"job_title: 'CFO', from #{twin.pk}" in out
+    assert "1 dropped" in out and "2 moved" in out
+    assert out.endswith("Dry run: nothing changed.\n")
+    assert table_rows() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["999999", "1"], "There is no contact 999999"),
+        (["{main}", "{main}"], "is the main contact"),
+        (["{main}", "999999"], "#999999 no longer exists"),
+        (["{main}", "{twin}", "--keep", "customer"], "--keep takes FIELD=PK"),
+        (["{main}", "{twin}", "--keep", "customer={twin}"], "customer can't be chosen"),
+    ],
+)
+def test_merge_contacts_refusals_are_command_errors(twins, args, message):
+    jane, twin = twins
+    before = table_rows()
+    with pytest.raises(CommandError, match=message):
+        run("merge_contacts", *(arg.format(main=jane.pk, twin=twin.pk) for arg in args))
+    assert table_rows() == before
