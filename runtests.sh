@@ -27,6 +27,17 @@ if ! command -v mariadb_config >/dev/null && ! command -v mysql_config >/dev/nul
     fi
 fi
 
+# The browser test drives Debian's Chromium (no browser download).
+if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+    if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+        echo "Installing Chromium for the browser test..."
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+            || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }
+    else
+        echo "The browser test needs Chromium at /usr/bin/chromium (or CHROMIUM_PATH)." >&2
+    fi
+fi
+
 python=""
 for candidate in python3.12 python3.13 python3.11 python3; do
     if command -v "$candidate" >/dev/null; then python="$candidate"; break; fi

@@ -9,17 +9,23 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.contrib.auth import get_permission_codename, get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import OuterRef, Subquery
 from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.urls import path, reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import get_contact_model
-from .exceptions import PrimaryContactError
+from .accounts import enable_login
+from .conf import app_settings
+from .exceptions import ContactError, PrimaryContactError
+from .export import csv_response
 from .models import ContactEmail, ContactPhone, NotificationCategory, Tag
+from .permissions import can_change_contact, can_delete_contact
 from .services import set_primary_contact
 
 
@@ -70,14 +76,27 @@ class ContactPointFormSet(forms.BaseInlineFormSet):
             seen.add(key)
 
 
-class ContactEmailInline(admin.TabularInline):
+class ContactPointInlineMixin:
+    """Emails and phones follow their contact: read-only where the contact is."""
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return super().has_add_permission(request, obj) and can_change_contact(request.user, obj)
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and can_change_contact(request.user, obj)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and can_change_contact(request.user, obj)
+
+
+class ContactEmailInline(ContactPointInlineMixin, admin.TabularInline):
     model = ContactEmail
     formset = ContactPointFormSet
     fields = ["email", "kind", "is_primary"]
     extra = 1
 
 
-class ContactPhoneInline(admin.TabularInline):
+class ContactPhoneInline(ContactPointInlineMixin, admin.TabularInline):
     model = ContactPhone
     formset = ContactPointFormSet
     fields = ["number", "kind", "is_primary"]
@@ -111,6 +130,17 @@ class OneTimeFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.regular()
         return queryset
+
+
+class UnusedFilter(admin.SimpleListFilter):
+    title = _("unused")
+    parameter_name = "unused"
+
+    def lookups(self, request: Any, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Unused for %(days)d days") % {"days": app_settings.unused_after_days})]
+
+    def queryset(self, request: Any, queryset: Any) -> Any:
+        return queryset.unused() if self.value() == "yes" else queryset
 
 
 def parse_phone_search(term: str) -> str | None:
@@ -155,6 +185,7 @@ class ContactAdmin(SimpleHistoryAdmin):
         "managed_by",
         "marketing_consent",
         OneTimeFilter,
+        UnusedFilter,
         "notification_categories",
         "tags",
     ]
@@ -164,7 +195,31 @@ class ContactAdmin(SimpleHistoryAdmin):
     search_fields = ["first_name", "last_name", "emails__email_normalized"]
     readonly_fields = ["is_primary", "created", "modified", "last_contacted_at"]
     raw_id_fields = ["user"]
-    actions = [delete_selected, "set_primary"]
+    actions = [delete_selected, "set_primary", "merge_contacts", "export_consented_csv", "enable_login"]
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        # Customer-managed contacts are read-only without change_customer_managed_contact.
+        return can_change_contact(request.user, obj)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return can_delete_contact(request.user, obj)
+
+    def get_fields(self, request: Any, obj: Any = None) -> list[Any]:
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Read-only pages show the relations declared on Tag/NotificationCategory
+            # through display methods: Django can't render a reverse relation itself.
+            readable = {"tags": "tag_names", "notification_categories": "category_names"}
+            fields = [readable.get(name, name) for name in fields]
+        return fields
+
+    @admin.display(description=_("tags"))
+    def tag_names(self, contact: Any) -> str:
+        return ", ".join(tag.name for tag in contact.tags.all())
+
+    @admin.display(description=_("notification categories"))
+    def category_names(self, contact: Any) -> str:
+        return ", ".join(category.name for category in contact.notification_categories.all())
 
     def get_queryset(self, request: Any) -> Any:
         # Primary email and phone come with the rows: no query per row.
@@ -199,7 +254,63 @@ class ContactAdmin(SimpleHistoryAdmin):
         customer_admin = self.admin_site._registry.get(self.model._meta.get_field("customer").related_model)
         return ["customer"] if customer_admin is not None and customer_admin.search_fields else []
 
-    # -- actions -----------------------------------------------------------------------
+    # -- extra pages and actions ------------------------------------------------------
+
+    def get_urls(self) -> list[Any]:
+        from .admin_merge import MergeView
+
+        opts = self.model._meta
+        merge = path(
+            "merge/",
+            self.admin_site.admin_view(MergeView(self)),
+            name=f"{opts.app_label}_{opts.model_name}_merge",
+        )
+        return [merge, *super().get_urls()]
+
+    def has_merge_contact_permission(self, request: Any) -> bool:
+        return request.user.has_perm("customer_contacts.merge_contact")
+
+    def has_export_contact_permission(self, request: Any) -> bool:
+        return request.user.has_perm("customer_contacts.export_contact")
+
+    @admin.action(
+        description=_("Export the selected contacts that gave marketing consent (CSV)"), permissions=["export_contact"]
+    )
+    def export_consented_csv(self, request: Any, queryset: Any) -> Any:
+        return csv_response(queryset, consented=True, filename="consented-contacts.csv")
+
+    def has_enable_login_permission(self, request: Any) -> bool:
+        user_opts = get_user_model()._meta
+        return self.has_change_permission(request) and request.user.has_perm(
+            f"{user_opts.app_label}.{get_permission_codename('add', user_opts)}"
+        )
+
+    @admin.action(description=_("Enable login for the selected contacts"), permissions=["enable_login"])
+    def enable_login(self, request: Any, queryset: Any) -> None:
+        enabled, refused = [], []
+        for contact in queryset:
+            try:
+                enable_login(contact)
+            except ContactError as exc:
+                refused.append(f"{contact}: {exc}")
+            else:
+                enabled.append(str(contact))
+        if enabled:
+            self.message_user(
+                request,
+                _("Login enabled for %(contacts)s. They set a password through password reset.")
+                % {"contacts": ", ".join(enabled)},
+                messages.SUCCESS,
+            )
+        for message in refused:
+            self.message_user(request, message, messages.ERROR)
+
+    @admin.action(description=_("Merge selected contacts"), permissions=["merge_contact"])
+    def merge_contacts(self, request: Any, queryset: Any) -> Any:
+        opts = self.model._meta
+        ids = ",".join(str(pk) for pk in queryset.order_by("pk").values_list("pk", flat=True))
+        url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_merge")
+        return HttpResponseRedirect(f"{url}?{urlencode({'ids': ids})}")
 
     def has_set_primary_contact_permission(self, request: Any) -> bool:
         return request.user.has_perm("customer_contacts.set_primary_contact")
@@ -234,7 +345,19 @@ class ContactAdmin(SimpleHistoryAdmin):
 
 
 class ContactInlineFormSet(forms.BaseInlineFormSet):
-    """Refuses to delete the primary contact while another contact stays."""
+    """Refuses to delete the primary contact while another contact stays.
+
+    Rows the user may not change (customer-managed contacts) are shown disabled.
+    """
+
+    user: Any = None
+
+    def _construct_form(self, i: int, **kwargs: Any) -> Any:
+        form = super()._construct_form(i, **kwargs)
+        if form.instance.pk is not None and not can_change_contact(self.user, form.instance):
+            for field in form.fields.values():
+                field.disabled = True
+        return form
 
     def clean(self) -> None:
         super().clean()
@@ -260,13 +383,32 @@ class ContactInline(admin.TabularInline):
 
     model = get_contact_model()
     formset = ContactInlineFormSet
+    template = "admin/customer_contacts/contact_inline_tabular.html"
     fields = ["title", "first_name", "last_name", "job_title", "is_primary", "is_active"]
+    #: Set per request by get_formset(): (count, link) when the customer is due a review.
+    unused_review: tuple[int, str] | None = None
     readonly_fields = ["is_primary"]
     show_change_link = True
     extra = 0
 
     def get_queryset(self, request: Any) -> Any:
         return super().get_queryset(request).regular().order_by("-is_primary", "last_name", "first_name")
+
+    def get_formset(self, request: Any, obj: Any = None, **kwargs: Any) -> Any:
+        # Inline instances are made per request, so this is safe to keep on self.
+        self.unused_review = self._unused_review(obj)
+        formset = super().get_formset(request, obj, **kwargs)
+        return type(formset.__name__, (formset,), {"user": request.user})
+
+    def _unused_review(self, customer: Any) -> tuple[int, str] | None:
+        if customer is None or customer.pk is None:
+            return None
+        count = self.model._default_manager.for_customer(customer).unused().count()
+        if count < app_settings.unused_review_threshold:
+            return None
+        opts = self.model._meta
+        url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist")
+        return count, f"{url}?{urlencode({'customer__pk__exact': customer.pk, 'unused': 'yes'})}"
 
 
 admin.site.register(get_contact_model(), ContactAdmin)

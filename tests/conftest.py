@@ -1,4 +1,5 @@
 import itertools
+import os
 
 import pytest
 from django.conf import settings
@@ -9,6 +10,9 @@ SWAPPED = settings.CUSTOMER_CONTACTS_CONTACT_MODEL != "customer_contacts.Contact
 
 # Scenario-specific modules are collected only under their own settings module.
 collect_ignore = ["test_host_swapped.py"] if not SWAPPED else ["test_host_default.py"]
+# The browser tests need Chromium and Playwright: the "browser" tox env provides them.
+if not os.environ.get("CUSTOMER_CONTACTS_BROWSER_TESTS"):
+    collect_ignore.append("browser")
 
 _names = itertools.count(1)
 

@@ -305,3 +305,134 @@ def test_set_primary_action_needs_its_permission(client, customer, make_contact,
     _run_action(client, "set_primary", [bob.pk])
     bob.refresh_from_db()
     assert bob.is_primary
+
+
+# -- customer-managed contacts -----------------------------------------------------------
+
+
+@pytest.fixture
+def clerk_client(client, django_user_model):
+    """Staff with every contact permission except change_customer_managed_contact."""
+    from django.contrib.auth.models import Permission
+
+    model = get_contact_model()
+    clerk = django_user_model.objects.create_user("clerk", is_staff=True)
+    perms = Permission.objects.filter(content_type__app_label=model._meta.app_label).exclude(
+        codename="change_customer_managed_contact"
+    ) | Permission.objects.filter(codename__endswith="customer", content_type__model="customer")
+    clerk.user_permissions.add(*perms)
+    client.force_login(clerk)
+    return client
+
+
+def test_customer_managed_contact_is_read_only_for_staff_without_the_permission(clerk_client, customer, make_contact):
+    managed = make_contact(customer, first_name="Self", managed_by="customer")
+    response = clerk_client.get(url("change", managed.pk))
+    assert response.status_code == 200
+    assert not response.context["has_change_permission"]
+    response = clerk_client.post(url("change", managed.pk), {"first_name": "Changed", "last_name": "X"})
+    assert response.status_code == 403
+    managed.refresh_from_db()
+    assert managed.first_name == "Self"
+    assert clerk_client.post(url("delete", managed.pk), {"post": "yes"}).status_code == 403
+    assert get_contact_model().objects.filter(pk=managed.pk).exists()
+
+
+def test_provider_managed_contacts_stay_editable_for_the_same_staff(clerk_client, customer, make_contact):
+    contact = make_contact(customer)
+    response = clerk_client.get(url("change", contact.pk))
+    assert response.context["has_change_permission"]
+
+
+def test_customer_managed_contact_is_editable_with_the_permission(staff_client, customer, make_contact):
+    managed = make_contact(customer, managed_by="customer")
+    assert staff_client.get(url("change", managed.pk)).context["has_change_permission"]
+
+
+def test_customer_inline_cannot_change_a_customer_managed_contact(clerk_client, customer, make_contact):
+    ann = make_contact(customer, first_name="Ann")
+    managed = make_contact(customer, first_name="Self", managed_by="customer")
+    data = _inline_data(customer, [ann, managed])
+    data["contacts-1-first_name"] = "Hijacked"
+    response = clerk_client.post(customer_url(customer), data)
+    assert response.status_code == 302
+    managed.refresh_from_db()
+    assert managed.first_name == "Self"
+
+
+# -- unused contacts, export, logins -----------------------------------------------------
+
+
+def _make_unused(customer, make_contact, count):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    contacts = [make_contact(customer, first_name=f"Old{i}") for i in range(count)]
+    long_ago = timezone.now() - timedelta(days=400)
+    get_contact_model().objects.filter(pk__in=[c.pk for c in contacts], is_primary=False).update(created=long_ago)
+    return contacts
+
+
+def test_customer_page_tells_staff_to_review_unused_contacts(staff_client, customer, make_contact, settings):
+    settings.CUSTOMER_CONTACTS = {"UNUSED_REVIEW_THRESHOLD": 3}
+    make_contact(customer, first_name="Primary")
+    _make_unused(customer, make_contact, 3)
+    html = staff_client.get(customer_url(customer)).content.decode()
+    assert "This customer has 3 unused contacts." in html
+    link = html.split('id="unused-contacts-notice"')[1].split('href="')[1].split('"')[0].replace("&amp;", "&")
+    listed = staff_client.get(link).context["cl"].result_list
+    assert sorted(c.first_name for c in listed) == ["Old0", "Old1", "Old2"]
+
+
+def test_no_review_notice_below_the_threshold(staff_client, customer, make_contact, settings):
+    settings.CUSTOMER_CONTACTS = {"UNUSED_REVIEW_THRESHOLD": 3}
+    make_contact(customer, first_name="Primary")
+    _make_unused(customer, make_contact, 2)
+    assert "unused-contacts-notice" not in staff_client.get(customer_url(customer)).content.decode()
+
+
+def test_unused_filter_lists_unused_contacts(staff_client, customer, make_contact):
+    make_contact(customer, first_name="Primary")
+    old = _make_unused(customer, make_contact, 1)[0]
+    make_contact(customer, first_name="Fresh")
+    listed = staff_client.get(url("changelist"), {"unused": "yes"}).context["cl"].result_list
+    assert [c.pk for c in listed] == [old.pk]
+
+
+def test_export_action_streams_only_consented_contacts(staff_client, customer, make_contact):
+    yes = make_contact(customer, first_name="Yes", marketing_consent=True, marketing_consent_source="web form")
+    yes.add_email("yes@example.com")
+    no = make_contact(customer, first_name="No")
+    no.add_email("no@example.com")
+    response = staff_client.post(
+        url("changelist"), {"action": "export_consented_csv", "_selected_action": [yes.pk, no.pk]}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    body = b"".join(response.streaming_content).decode()
+    assert "yes@example.com" in body and "no@example.com" not in body
+
+
+def test_export_action_needs_its_permission(clerk_client, customer, make_contact):
+    from django.contrib.auth.models import Permission
+
+    contact = make_contact(customer, marketing_consent=True, marketing_consent_source="web form")
+    Permission.objects.get(codename="export_contact").user_set.clear()
+    response = clerk_client.post(
+        url("changelist"), {"action": "export_consented_csv", "_selected_action": [contact.pk]}
+    )
+    assert not response.get("Content-Type", "").startswith("text/csv")
+
+
+def test_enable_login_action_creates_accounts_and_explains_refusals(staff_client, customer, make_contact):
+    ann = make_contact(customer, first_name="Ann")
+    ann.add_email("ann@example.com")
+    bob = make_contact(customer, first_name="Bob")
+    response = _run_action(staff_client, "enable_login", [ann.pk, bob.pk])
+    ann.refresh_from_db()
+    assert ann.user is not None and not ann.user.has_usable_password()
+    shown = " ".join(messages_of(response))
+    assert "Login enabled for" in shown and "Bob" in shown
+    bob.refresh_from_db()
+    assert bob.user is None
