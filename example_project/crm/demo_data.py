@@ -381,10 +381,78 @@ CASE_TITLES = {
     ],
 }
 
-ONE_TIME_ROLES = [
-    "Site engineer",
-    "Locum practice manager",
-    "Building manager",
-    "Contractor",
-    "Solicitor acting for the customer",
+# People a case needs for a while only: the case's one-time contacts.
+ONE_TIME_ROLES = {
+    "business": [
+        "Site engineer",
+        "Locum practice manager",
+        "Building manager",
+        "Contractor",
+        "Solicitor acting for the customer",
+    ],
+    "private": [
+        "Landlord",
+        "Letting agent",
+        "Neighbour with a spare key",
+        "Carer",
+        "Solicitor acting for the customer",
+    ],
+}
+
+# Notes staff keep on contacts, customers and cases (the CRM's Note model).
+CONTACT_NOTES = [
+    "Prefers a call after 2pm; in meetings most mornings.",
+    "Works Monday to Wednesday only.",
+    "Asked us to copy the office manager on anything about billing.",
+    "Met at the trade show; interested in the business plan.",
+    "On parental leave until the spring; her colleague covers.",
+    "Very responsive by text, rarely reads email.",
+    "Signs off purchase orders over £1,000.",
+    "Doesn't want paper invoices any more.",
+    "Hard of hearing: email rather than phone, please.",
+    "Happy to be a reference customer.",
+    "Complained about the last engineer visit; handle with care.",
+    "Renewal conversation due in the autumn.",
+]
+
+CUSTOMER_NOTES = {
+    "business": [
+        "Pays by BACS on the last working day of the month.",
+        "Quarterly review with the directors; next one is booked.",
+        "Second site opening next year: will need another line.",
+        "Purchase order number required on every invoice.",
+        "Moved from a competitor after an outage there; reliability matters to them.",
+        "Car park at the back; reception is on the first floor.",
+    ],
+    "private": [
+        "Long-standing customer, always pays on time.",
+        "Prefers letters for anything contractual.",
+        "Elderly account holder; her son helps with the account.",
+        "Asked about fibre when it reaches the street.",
+    ],
+}
+
+CASE_NOTES = [
+    "Called the customer: fault reproduced, escalated to second line.",
+    "Engineer booked for Tuesday morning, 8am to noon slot.",
+    "Customer confirmed it works again; closing if nothing in a week.",
+    "Waiting for the customer to send the router's serial number.",
+    "Credit of one month's line rental agreed with the team lead.",
+    "Site contact will meet the engineer at the gate.",
+    "Sent the contract copy by email.",
+]
+
+DUPLICATE_NOTE = "Came in with the old address book import: check whether this is someone we already have."
+
+ONE_TIME_NOTES = [
+    "Only reachable on site; mobile signal is poor in the plant room.",
+    "Acting for the customer until the case is closed.",
+    "Has the keys to the comms cabinet.",
+]
+
+# Contacts planted for the review of unused contacts: added long ago, never reached.
+UNUSED_STORIES = [
+    "From the staff list sent when the account was opened.",
+    "Imported from a trade-show badge scan.",
+    "Added by the previous account manager.",
 ]

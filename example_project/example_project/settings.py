@@ -43,7 +43,8 @@ WSGI_APPLICATION = "example_project.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The project's own overrides: templates/admin/index.html links the CRM's pages.
+        "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -78,6 +79,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 
+# The CRM's own pages (customers, cases) are for staff: they log in on the admin's page.
+LOGIN_URL = "admin:login"
+
 # Demo data must never reach a real mailbox: mail is printed to the console.
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
@@ -96,6 +100,12 @@ CUSTOMER_CONTACTS_CUSTOMER_MODEL = "crm.Customer"
 CUSTOMER_CONTACTS = {
     # Which customers may have a primary contact: see crm/rules.py.
     "PRIMARY_CONTACT_ALLOWED": "crm.rules.primary_contact_allowed",
+    # A contact nobody has reached for half a year (and that isn't the primary) is
+    # "unused" (the app's default, spelt out) ...
+    "UNUSED_AFTER_DAYS": 182,
+    # ... and a customer with this many unused contacts gets a review notice. The
+    # app's default is 30; the demo data is smaller than a real CRM, so 5 here.
+    "UNUSED_REVIEW_THRESHOLD": 5,
 }
 
 # Phone numbers typed without a +country prefix are read as UK numbers.

@@ -1,14 +1,26 @@
 """``manage.py seed_demo``: fill an empty database with a believable, repeatable demo CRM.
 
-The same data every run (``random.Random(42)``; only dates move with today): about
-200 customers, their contacts with emails, phones, preferences, categories and tags,
-some inactive and some one-time contacts, invoices and cases that point at contacts,
-and a few planted duplicate contacts to find and merge.
+The same data every run (``random.Random(42)``; only dates move with today): 300
+customers, private and business (a few with dozens of staff), about 2,400 contacts with
+emails, phones, preferences, categories and tags, invoices and cases that point at
+contacts, one-time contacts on some cases, notes on contacts, customers and cases,
+planted duplicate contacts to find and merge, and contacts nobody has reached for
+years, so that some customers are due a review of unused contacts.
 
-Contacts and their contact points go through the model API (``save()``,
-``add_email()``, ``add_phone()``, ``set_primary_contact()``), so the first contact
-becomes primary and the ``*_allowed`` preferences are ticked exactly as in real use.
-Customers, invoices, cases and case watchers are plain rows and are bulk-created.
+How the rows are written:
+
+* The bulk of the contacts, with their emails and phones, are built in memory the way
+  the model API would leave them (first contact primary, first email and phone
+  primary, ``*_allowed`` ticked by the first contact point, ``name_key``), validated
+  field by field, and written with ``bulk_create_with_history()``: a history row
+  each, dated when the contact was created. Creating 2,000 contacts one ``save()`` at
+  a time would take a minute.
+* Everything that shows the app's behaviour goes through the model API and the
+  services: the planted duplicates (``save()``, ``add_email()``, ``add_phone()``,
+  ``set_primary_contact()``), one-time contacts (``scope=case``), the contacts planted
+  for the review of unused contacts, and ``record_communication()`` for every invoice
+  emailed and every case update sent.
+* Customers, invoices, cases, case watchers and notes are plain rows, bulk-created.
 """
 
 from __future__ import annotations
@@ -22,18 +34,21 @@ from decimal import Decimal
 from typing import Any
 
 import phonenumbers
+from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from crm import demo_data as data
-from crm.models import Case, Customer, Invoice
+from crm.models import Case, Customer, Invoice, Note
 from django_customer_contacts import get_contact_model
 from django_customer_contacts.conf import app_settings
-from django_customer_contacts.models import ContactEmail, ContactPhone, NotificationCategory, Tag
-from django_customer_contacts.services import set_primary_contact
+from django_customer_contacts.models import ContactEmail, ContactPhone, NotificationCategory, Tag, normalize_name
+from django_customer_contacts.services import record_communication, set_primary_contact
 
 SEED = 42
+BATCH_SIZE = 500
 
 
 def ascii_slug(text: str, sep: str = "") -> str:
@@ -55,13 +70,18 @@ class Person:
 
 @dataclass
 class SeededContact:
-    """A contact the seeder created, with what it needs to plant duplicates later."""
+    """A contact the seeder plans (then saves), with what it needs to plant duplicates later."""
 
     contact: Any
     person: Person
     emails: list[str] = field(default_factory=list)
     mobiles: list[str] = field(default_factory=list)
     role: str | None = None
+    # (ContactEmail or ContactPhone, value, kind) in the order they are added: the first
+    # of each model becomes primary.
+    points: list[tuple[type, str, str]] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -72,6 +92,7 @@ class SeededCustomer:
     domain: str = ""
     contacts: list[SeededContact] = field(default_factory=list)
     duplicates: list[Any] = field(default_factory=list)
+    unused: list[Any] = field(default_factory=list)
 
 
 class DemoSeeder:
@@ -94,6 +115,8 @@ class DemoSeeder:
         self.tags = {name: self._tag(name) for name in data.TAGS}
         self.duplicate_groups = 0
         self.duplicate_contacts = 0
+        self.one_time_contacts: list[Any] = []
+        self.communications = 0
 
     # -- small helpers ---------------------------------------------------------------
 
@@ -226,11 +249,12 @@ class DemoSeeder:
     def create_contacts(self) -> None:
         for seeded in self.customers:
             if seeded.customer.kind == Customer.Kind.PRIVATE:
-                self.create_private_contacts(seeded)
+                self.plan_private_contacts(seeded)
             else:
-                self.create_business_contacts(seeded)
+                self.plan_business_contacts(seeded)
+        self.save_contacts()
 
-    def create_private_contacts(self, seeded: SeededCustomer) -> None:
+    def plan_private_contacts(self, seeded: SeededCustomer) -> None:
         holder = seeded.contacts.pop().person
         people = [holder]
         if self.chance(0.35):  # a partner, usually sharing the surname
@@ -239,16 +263,26 @@ class DemoSeeder:
         if self.chance(0.1):  # a grown-up child who helps with the account
             people.append(self.new_person(people, "en", last=holder.last))
         for index, person in enumerate(people):
-            contact = self.new_contact(seeded, person, index=index, role=None)
-            seeded.contacts.append(self.add_contact_points(seeded, contact, person, role=None))
+            record = self.plan_contact(seeded, person, index=index, role=None)
+            seeded.contacts.append(self.plan_contact_points(seeded, record))
 
-    def create_business_contacts(self, seeded: SeededCustomer) -> None:
-        count = self.weighted({1: 15, 2: 25, 3: 25, 4: 17, 5: 10, 6: 8})
+    def plan_business_contacts(self, seeded: SeededCustomer) -> None:
+        size = self.weighted({"small": 50, "medium": 35, "large": 15})
+        if size == "large" and seeded.lang != "en":  # the demo's German and French name lists are short
+            size = "medium"
+        # The bigger the company, the likelier people pick their notification categories.
+        choosy = {"small": 0.3, "medium": 0.6, "large": 0.8}[size]
+        if size == "small":  # a shop, a practice, a firm of a few partners
+            count = self.weighted({1: 12, 2: 22, 3: 24, 4: 18, 5: 13, 6: 11})
+        elif size == "medium":
+            count = self.rng.randint(7, 18)
+        else:  # a head office: many people in finance, IT and operations
+            count = self.rng.randint(20, 60)
         for index in range(count):
             role = "owner" if index == 0 else self.weighted({"finance": 3, "it": 2, "ops": 3, "other": 2})
             person = self.new_person([record.person for record in seeded.contacts], seeded.lang)
-            contact = self.new_contact(seeded, person, index=index, role=role)
-            seeded.contacts.append(self.add_contact_points(seeded, contact, person, role=role))
+            record = self.plan_contact(seeded, person, index=index, role=role, choosy=choosy)
+            seeded.contacts.append(self.plan_contact_points(seeded, record))
 
     def new_person(self, others: list[Person], lang: str, **fixed: str) -> Person:
         """A person whose name differs from ``others``: the only duplicates are the planted ones."""
@@ -258,8 +292,10 @@ class DemoSeeder:
             if (person.first, person.last) not in taken:
                 return person
 
-    def new_contact(self, seeded: SeededCustomer, person: Person, *, index: int, role: str | None) -> Any:
-        """Create and save one contact (the first active one becomes primary by itself)."""
+    def plan_contact(
+        self, seeded: SeededCustomer, person: Person, *, index: int, role: str | None, choosy: float = 0.3
+    ) -> SeededContact:
+        """An unsaved contact; the first of each customer is its primary contact, as ``save()`` would make it."""
         customer = seeded.customer
         business = customer.kind == Customer.Kind.BUSINESS
         created = self.moment_after(customer.created) if index else customer.created + timedelta(minutes=5)
@@ -279,6 +315,8 @@ class DemoSeeder:
             automated_followups=not self.chance(0.1),
             managed_by="customer" if business and self.chance(0.08) else "provider",
         )
+        if index == 0:
+            contact.is_primary = app_settings.auto_primary and app_settings.primary_contact_allowed(customer)
         if not business and self.chance(0.7):
             contact.birthday = (self.now - timedelta(days=self.rng.randint(20 * 365, 85 * 365))).date()
         if index and self.chance(0.07):
@@ -288,28 +326,36 @@ class DemoSeeder:
             contact.marketing_consent = True
             contact.marketing_consent_at = self.moment_after(created)
             contact.marketing_consent_source = self.rng.choice(data.CONSENT_SOURCES)
-        if self.chance(0.6):
-            contact.last_contacted_at = self.moment_after(created)
-        if role and self.chance(0.3):
+        contact.last_contacted_at = self.last_contacted(created)
+        if role and self.chance(choosy):
             contact.receive_all_notifications = False
-        contact.full_clean()
-        contact.save()
-        return contact
+        return SeededContact(contact, person, role=role)
 
-    def add_contact_points(
-        self, seeded: SeededCustomer, contact: Any, person: Person, role: str | None
-    ) -> SeededContact:
-        """Emails, phones, opt-outs, categories and tags of a freshly saved contact."""
-        record = SeededContact(contact, person, role=role)
+    def last_contacted(self, created: datetime) -> datetime | None:
+        """Most people were reached in the last few months; some long ago, some never.
+
+        Sending invoices and case updates later (``record_communication``) moves it on.
+        """
+        roll = self.rng.random()
+        recent_start = max(created, self.now - timedelta(days=150))
+        if roll < 0.8:
+            return self.moment_after(recent_start)
+        if roll < 0.88:
+            return self.moment_after(created)
+        return None
+
+    def plan_contact_points(self, seeded: SeededCustomer, record: SeededContact) -> SeededContact:
+        """Emails, phones, the preferences they tick, opt-outs, categories and tags of a planned contact."""
+        contact, person, role = record.contact, record.person, record.role
         business = role is not None
         wants_email = self.chance(0.95 if business else 0.9)
         if wants_email:
             if business:
-                record.emails.append(self.add_email(contact, self.work_email(seeded, person), "work"))
+                self.plan_email(record, self.work_email(seeded, person), "work")
                 if self.chance(0.2):
-                    record.emails.append(self.add_email(contact, self.private_email(person), "personal"))
+                    self.plan_email(record, self.private_email(person), "personal")
             else:
-                record.emails.append(self.add_email(contact, self.private_email(person), "personal"))
+                self.plan_email(record, self.private_email(person), "personal")
         phone_kinds = []
         if self.chance(0.75 if business else 0.85) or not wants_email:
             phone_kinds.append("mobile")
@@ -322,21 +368,19 @@ class DemoSeeder:
                 record.mobiles.append(number)
             else:
                 number = self.landline(seeded.lang, seeded.town)
-            contact.add_phone(number, kind=kind)
+            record.points.append((ContactPhone, number, kind))
 
-        # Later opt-outs: adding the first email/phone ticked these, the person said no.
-        opted_out = [
-            name
-            for name, probability in (("email_allowed", 0.08), ("sms_allowed", 0.15), ("phone_allowed", 0.05))
-            if getattr(contact, name) and self.chance(probability)
-        ]
-        if opted_out:
-            for name in opted_out:
+        # What the first email, phone and mobile tick (see ContactPoint.save()) ...
+        contact.email_allowed = bool(record.emails)
+        contact.phone_allowed = bool(phone_kinds)
+        contact.sms_allowed = "mobile" in phone_kinds and app_settings.sms_enabled
+        # ... and the later opt-outs: the person said no.
+        for name, probability in (("email_allowed", 0.08), ("sms_allowed", 0.15), ("phone_allowed", 0.05)):
+            if getattr(contact, name) and self.chance(probability):
                 setattr(contact, name, False)
-            contact.save(update_fields=[*opted_out, "modified"])
 
         if not contact.receive_all_notifications:
-            contact.notification_categories.add(*(self.categories[code] for code in data.ROLE_CATEGORIES[role]))
+            record.categories = list(data.ROLE_CATEGORIES[role])
         tag_names = []
         if role and self.chance(0.25):
             tag_names.append(self.rng.choice(data.ROLE_TAGS[role]))
@@ -344,14 +388,66 @@ class DemoSeeder:
             tag_names.append(self.rng.choice(["Newsletter", "Trade show 2024"]))
         if not business and not wants_email:
             tag_names.append("Large print")
-        if tag_names:
-            contact.tags.add(*(self.tags[name] for name in dict.fromkeys(tag_names)))
+        record.tags = list(dict.fromkeys(tag_names))
         return record
 
     @staticmethod
-    def add_email(contact: Any, address: str, kind: str) -> str:
-        contact.add_email(address, kind=kind)
-        return address
+    def plan_email(record: SeededContact, address: str, kind: str) -> None:
+        record.emails.append(address)
+        record.points.append((ContactEmail, address, kind))
+
+    def save_contacts(self) -> None:
+        """Write the planned contacts, their emails, phones, categories and tags in bulk.
+
+        Each row is validated field by field first (``full_clean()`` without the
+        uniqueness and constraint checks, which would cost a query each; the planner
+        keeps them), and each gets a history row dated when the contact was created.
+        """
+        records = [record for seeded in self.customers for record in seeded.contacts]
+        skip = ["customer", "user", "scope_content_type", "primary_marker"]
+        for record in records:
+            contact = record.contact
+            contact.name_key = normalize_name(contact.full_name)
+            contact.full_clean(exclude=skip, validate_unique=False, validate_constraints=False)
+            contact._history_date = contact.created
+        bulk_create_with_history([record.contact for record in records], self.contact_model, batch_size=BATCH_SIZE)
+
+        points: dict[type, list[Any]] = {ContactEmail: [], ContactPhone: []}
+        for record in records:
+            seen: set[type] = set()
+            for model, value, kind in record.points:
+                if model is ContactEmail:
+                    point = ContactEmail(contact=record.contact, email=value, kind=kind)
+                    point.email_normalized = ContactEmail.normalize(value)
+                else:
+                    point = ContactPhone(contact=record.contact, number=value, kind=kind)
+                point.is_primary = model not in seen
+                seen.add(model)
+                point.full_clean(
+                    exclude=["contact", "primary_marker"], validate_unique=False, validate_constraints=False
+                )
+                point._history_date = record.contact.created
+                points[model].append(point)
+        for model, rows in points.items():
+            bulk_create_with_history(rows, model, batch_size=BATCH_SIZE)
+
+        category_field = NotificationCategory._meta.get_field("contacts")
+        tag_field = Tag._meta.get_field("contacts")
+        links = []
+        for m2m, names, lookup in (
+            (category_field, "categories", self.categories),
+            (tag_field, "tags", self.tags),
+        ):
+            through = m2m.remote_field.through
+            owner, contact_column = f"{m2m.m2m_field_name()}_id", f"{m2m.m2m_reverse_field_name()}_id"
+            rows = [
+                through(**{owner: lookup[name].pk, contact_column: record.contact.pk})
+                for record in records
+                for name in getattr(record, names)
+            ]
+            links.append((through, rows))
+        for through, rows in links:
+            through.objects.bulk_create(rows, batch_size=BATCH_SIZE)
 
     def work_email(self, seeded: SeededCustomer, person: Person) -> str:
         first, last = ascii_slug(person.first), ascii_slug(person.last)
@@ -458,7 +554,7 @@ class DemoSeeder:
 
     # -- invoices and cases -------------------------------------------------------------
 
-    def create_invoices(self) -> int:
+    def create_invoices(self) -> list[Invoice]:
         pending: list[tuple[Any, Invoice]] = []
         for seeded in self.customers:
             business = seeded.customer.kind == Customer.Kind.BUSINESS
@@ -486,10 +582,9 @@ class DemoSeeder:
             year = invoice.issued_on.year
             per_year[year] = per_year.get(year, 0) + 1
             invoice.number = f"INV-{year}-{per_year[year]:05d}"
-        Invoice.objects.bulk_create([invoice for _, invoice in pending])
-        return len(pending)
+        return Invoice.objects.bulk_create([invoice for _, invoice in pending], batch_size=BATCH_SIZE)
 
-    def create_cases(self) -> tuple[list[Case], int]:
+    def create_cases(self) -> tuple[list[Case], list[tuple[Case, list[Any]]]]:
         cases: list[Case] = []
         watchers: list[tuple[Case, list[Any]]] = []
         for seeded in self.customers:
@@ -513,34 +608,157 @@ class DemoSeeder:
                     people = list(dict.fromkeys([*people, *active[:1], seeded.duplicates[0]]))
                 cases.append(case)
                 watchers.append((case, people))
-        Case.objects.bulk_create(cases)
+        Case.objects.bulk_create(cases, batch_size=BATCH_SIZE)
         through = Case.watchers.through
         links = [
             through(case_id=case.pk, **{through_contact_field(): contact.pk})
             for case, people in watchers
             for contact in people
         ]
-        through.objects.bulk_create(links)
-        return cases, len(links)
+        through.objects.bulk_create(links, batch_size=BATCH_SIZE)
+        return cases, watchers
 
-    def create_one_time_contacts(self, cases: list[Case]) -> int:
-        """People who matter for one case only: a site engineer, a locum."""
-        chosen = self.rng.sample(cases, k=min(12, len(cases)))
+    # -- one-time contacts -----------------------------------------------------------
+
+    def create_one_time_contacts(self, cases: list[Case]) -> None:
+        """People who matter for one case only: a site engineer, a locum, a solicitor.
+
+        Created through the model API with ``scope=case``: they belong to the case's
+        customer but stay off its contact list and never become primary.
+        """
+        by_customer = {seeded.customer.pk: seeded for seeded in self.customers}
+        chosen = self.rng.sample(cases, k=min(max(len(cases) // 6, 1), len(cases)))
+        chosen.sort(key=lambda case: case.pk)
         for case in chosen:
-            lang = "en"
-            person = self.person(lang)
-            contact = self.contact_model(
-                customer=case.customer,
-                scope=case,
-                first_name=person.first,
-                last_name=person.last,
-                job_title=self.rng.choice(data.ONE_TIME_ROLES),
-                notes=f"Only for the case “{case.title}”.",
-            )
-            contact.full_clean()
-            contact.save()
-            contact.add_phone(self.mobile(lang), kind="mobile")
-        return len(chosen)
+            seeded = by_customer[case.customer_id]
+            for _ in range(self.weighted({1: 7, 2: 3})):
+                person = self.new_person([record.person for record in seeded.contacts], "en")
+                contact = self.contact_model(
+                    customer=case.customer,
+                    scope=case,
+                    title=person.title,
+                    first_name=person.first,
+                    last_name=person.last,
+                    job_title=self.rng.choice(data.ONE_TIME_ROLES[case.customer.kind]),
+                    notes=f"Only for the case “{case.title}”.",
+                    created=min(case.created + timedelta(hours=self.rng.randint(1, 48)), self.now),
+                )
+                contact.full_clean()
+                contact.save()
+                contact.add_phone(self.mobile("en"), kind="mobile")
+                if self.chance(0.65):
+                    contact.add_email(self.private_email(person), kind="work")
+                seeded.contacts.append(SeededContact(contact, person))
+                self.one_time_contacts.append((case, contact))
+
+    # -- the review of unused contacts -------------------------------------------------
+
+    def plant_unused_contacts(self) -> None:
+        """Contacts added long ago and never reached: the review of unused contacts finds them.
+
+        A few business customers older than a year and a half get 5 to 8 of them
+        (``UNUSED_REVIEW_THRESHOLD`` is 5 in the example settings), created through
+        the model API with a ``created`` date from when the account was opened.
+        """
+        old_enough = self.now - timedelta(days=540)
+        candidates = [
+            seeded
+            for seeded in self.customers
+            if seeded.customer.kind == Customer.Kind.BUSINESS and seeded.customer.created < old_enough
+        ]
+        for seeded in self.rng.sample(candidates, k=min(max(len(self.customers) // 50, 1), len(candidates))):
+            story = self.rng.choice(data.UNUSED_STORIES)
+            for _ in range(self.rng.randint(5, 8)):
+                role = self.weighted({"ops": 2, "other": 3, "finance": 1})
+                person = self.new_person([record.person for record in seeded.contacts], seeded.lang)
+                contact = self.contact_model(
+                    customer=seeded.customer,
+                    title=person.title,
+                    first_name=person.first,
+                    last_name=person.last,
+                    job_title=self.rng.choice(data.JOB_TITLES[role]),
+                    notes=story,
+                    created=seeded.customer.created + timedelta(days=self.rng.randint(2, 90)),
+                )
+                contact.full_clean()
+                contact.save()
+                record = SeededContact(contact, person, role=role)
+                record.emails.append(self.add_email(contact, self.work_email(seeded, person), "work"))
+                if self.chance(0.4):
+                    contact.add_phone(self.landline(seeded.lang, seeded.town), kind="work")
+                seeded.contacts.append(record)
+                seeded.unused.append(contact)
+
+    @staticmethod
+    def add_email(contact: Any, address: str, kind: str) -> str:
+        contact.add_email(address, kind=kind)
+        return address
+
+    # -- communication -------------------------------------------------------------------
+
+    def record_communications(self, invoices: list[Invoice], watchers: list[tuple[Case, list[Any]]]) -> None:
+        """Every invoice was emailed to its billing contact, every case update to its watchers.
+
+        ``record_communication()`` keeps the latest moment per contact; calling it
+        once per contact with that moment leaves the same result with fewer queries.
+        """
+        latest: dict[Any, tuple[datetime, Any, str]] = {}
+
+        def reached(contact: Any, when: datetime, channel: str) -> None:
+            when = min(when, self.now)
+            if contact.pk not in latest or latest[contact.pk][0] < when:
+                latest[contact.pk] = (when, contact, channel)
+
+        for invoice in invoices:
+            if invoice.billing_contact is not None:
+                day = invoice.issued_on
+                sent = timezone.make_aware(datetime(day.year, day.month, day.day, 9, 30))
+                reached(invoice.billing_contact, sent, "email")
+        for case, people in watchers:
+            for contact in people:
+                reached(contact, case.created + timedelta(hours=self.rng.randint(1, 72)), "email")
+        for case, contact in self.one_time_contacts:
+            reached(contact, case.created + timedelta(hours=self.rng.randint(2, 96)), "phone")
+        for pk in sorted(latest):
+            when, contact, channel = latest[pk]
+            record_communication(contact, channel=channel, when=when)
+        self.communications = len(latest)
+
+    # -- notes ----------------------------------------------------------------------------
+
+    def create_notes(self, cases: list[Case]) -> int:
+        """Notes on customers, contacts and cases (the CRM's ``Note``, a generic foreign key)."""
+        contact_type = ContentType.objects.get_for_model(self.contact_model)
+        customer_type = ContentType.objects.get_for_model(Customer)
+        case_type = ContentType.objects.get_for_model(Case)
+        notes: list[Note] = []
+
+        def note(content_type: ContentType, obj: Any, text: str, after: datetime) -> None:
+            notes.append(Note(content_type=content_type, object_id=obj.pk, text=text, created=self.moment_after(after)))
+
+        for seeded in self.customers:
+            customer = seeded.customer
+            if self.chance(0.35):
+                for text in self.rng.sample(data.CUSTOMER_NOTES[customer.kind], k=self.weighted({1: 3, 2: 1})):
+                    note(customer_type, customer, text, customer.created)
+            for record in seeded.contacts:
+                contact = record.contact
+                if contact.is_one_time or not contact.is_active or contact in seeded.unused:
+                    continue
+                if self.chance(0.12):
+                    for text in self.rng.sample(data.CONTACT_NOTES, k=self.weighted({1: 5, 2: 1})):
+                        note(contact_type, contact, text, contact.created)
+            for duplicate in seeded.duplicates:
+                note(contact_type, duplicate, data.DUPLICATE_NOTE, duplicate.created)
+        for case in cases:
+            if self.chance(0.55):
+                for text in self.rng.sample(data.CASE_NOTES, k=self.rng.randint(1, 3)):
+                    note(case_type, case, text, case.created)
+        for _case, contact in self.one_time_contacts:
+            if self.chance(0.5):
+                note(contact_type, contact, self.rng.choice(data.ONE_TIME_NOTES), contact.created)
+        Note.objects.bulk_create(notes, batch_size=BATCH_SIZE)
+        return len(notes)
 
 
 def through_contact_field() -> str:
@@ -551,16 +769,17 @@ def through_contact_field() -> str:
 class Command(BaseCommand):
     help = (
         "Fill an empty database with a repeatable demo CRM: customers, contacts with emails "
-        "and phones, invoices, cases and a few duplicate contacts to merge."
+        "and phones, invoices, cases with one-time contacts, notes, duplicate contacts to merge "
+        "and unused contacts to review. Does nothing when customers exist, unless --flush."
     )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
             "--flush",
             action="store_true",
-            help="First delete all customers (with their contacts, invoices and cases) and the demo tags.",
+            help="First delete all customers (with their contacts, invoices, cases and notes) and the demo tags.",
         )
-        parser.add_argument("--customers", type=int, default=200, help="How many customers to create (default 200).")
+        parser.add_argument("--customers", type=int, default=300, help="How many customers to create (default 300).")
 
     def handle(self, *args: Any, flush: bool, customers: int, **options: Any) -> None:
         if customers < 1:
@@ -582,12 +801,17 @@ class Command(BaseCommand):
             seeder.create_customers(customers)
             seeder.create_contacts()
             seeder.plant_duplicates()
-            invoice_count = seeder.create_invoices()
-            cases, watcher_count = seeder.create_cases()
-            one_time_count = seeder.create_one_time_contacts(cases)
-        self.report(seeder, invoice_count, len(cases), watcher_count, one_time_count, time.monotonic() - started)
+            invoices = seeder.create_invoices()
+            cases, watchers = seeder.create_cases()
+            seeder.create_one_time_contacts(cases)
+            seeder.plant_unused_contacts()
+            seeder.record_communications(invoices, watchers)
+            note_count = seeder.create_notes(cases)
+        self.report(seeder, len(invoices), cases, watchers, note_count, time.monotonic() - started)
 
     def flush(self) -> None:
+        # Every note hangs off a customer, a case or a contact: all about to go.
+        Note.objects.all().delete()
         _total, per_model = Customer.objects.all().delete()
         Tag.objects.filter(name_key__in=[name.casefold() for name in data.TAGS]).delete()
         contact_label = get_contact_model()._meta.label
@@ -597,23 +821,36 @@ class Command(BaseCommand):
         )
 
     def report(
-        self, seeder: DemoSeeder, invoices: int, cases: int, watchers: int, one_time: int, seconds: float
+        self,
+        seeder: DemoSeeder,
+        invoices: int,
+        cases: list[Case],
+        watchers: list[tuple[Case, list[Any]]],
+        notes: int,
+        seconds: float,
     ) -> None:
         contacts = get_contact_model()._default_manager
+        customer_count = Customer.objects.count()
         private = Customer.objects.filter(kind=Customer.Kind.PRIVATE).count()
+        one_time_cases = len({case.pk for case, _contact in seeder.one_time_contacts})
+        review = contacts.unused_review()
         lines = [
-            f"Customers:        {Customer.objects.count()} ({private} private, "
-            f"{Customer.objects.count() - private} business)",
-            f"Contacts:         {contacts.count()} ({contacts.filter(is_active=True).count()} active, "
+            f"Customers:         {customer_count} ({private} private, {customer_count - private} business)",
+            f"Contacts:          {contacts.count()} ({contacts.filter(is_active=True).count()} active, "
             f"{contacts.filter(is_active=False).count()} inactive, {contacts.filter(is_primary=True).count()} primary, "
-            f"{one_time} one-time)",
-            f"Emails / phones:  {ContactEmail.objects.count()} / {ContactPhone.objects.count()}",
+            f"{contacts.one_time().count()} one-time on {one_time_cases} cases)",
+            f"Emails / phones:   {ContactEmail.objects.count()} / {ContactPhone.objects.count()}",
             f"Marketing consent: {contacts.filter(marketing_consent=True).count()} contacts; "
             f"chosen categories: {contacts.filter(receive_all_notifications=False).count()}; "
             f"tagged: {contacts.filter(tags__isnull=False).distinct().count()}",
-            f"Duplicates:       {seeder.duplicate_groups} planted groups ({seeder.duplicate_contacts} extra contacts)",
-            f"Invoices:         {invoices}",
-            f"Cases:            {cases} ({watchers} watcher links)",
+            f"Duplicates:        {seeder.duplicate_groups} planted groups ({seeder.duplicate_contacts} extra contacts)",
+            f"Unused contacts:   {contacts.unused().count()} (not reached in {app_settings.unused_after_days} days); "
+            f"{len(review)} customers due a review (threshold {app_settings.unused_review_threshold}), "
+            f"{sum(len(seeded.unused) for seeded in seeder.customers)} contacts planted for it",
+            f"Communications:    last contact recorded for {seeder.communications} contacts (invoices, case updates)",
+            f"Invoices:          {invoices}",
+            f"Cases:             {len(cases)} ({sum(len(people) for _case, people in watchers)} watcher links)",
+            f"Notes:             {notes} (on contacts, customers and cases)",
         ]
         self.stdout.write("\n".join(lines))
         self.stdout.write(self.style.SUCCESS(f"Demo data seeded in {seconds:.1f} s."))
