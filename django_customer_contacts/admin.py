@@ -213,6 +213,14 @@ class ContactAdmin(SimpleHistoryAdmin):
             fields = [readable.get(name, name) for name in fields]
         return fields
 
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> list[str]:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Also read-only for forms built outside the change view (simple-history's
+            # version pages), which would otherwise look for them on the model.
+            readonly += ["tag_names", "category_names"]
+        return readonly
+
     @admin.display(description=_("tags"))
     def tag_names(self, contact: Any) -> str:
         return ", ".join(tag.name for tag in contact.tags.all())
@@ -320,6 +328,17 @@ class ContactAdmin(SimpleHistoryAdmin):
         contacts = list(queryset[:2])
         if len(contacts) != 1:
             self.message_user(request, _("Select exactly one contact to make primary."), messages.ERROR)
+            return
+        # Both the new primary and the one it replaces change.
+        current = self.model._default_manager.filter(customer_id=contacts[0].customer_id, is_primary=True).first()
+        locked = [c for c in (contacts[0], current) if c is not None and not can_change_contact(request.user, c)]
+        if locked:
+            self.message_user(
+                request,
+                _("%(contact)s is managed by the customer: you can't change which contact is primary.")
+                % {"contact": locked[0]},
+                messages.ERROR,
+            )
             return
         try:
             set_primary_contact(contacts[0], user=request.user)

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from .exceptions import MergeError
 from .merging import merge_contacts, mergeable_fields, plan_merge
+from .permissions import can_change_contact, can_delete_contact
 
 
 def _display(contact: Any, field: Any) -> str:
@@ -54,6 +55,18 @@ class MergeView:
             if request.POST.get(f"field_{f.name}") in by_pk
         }
         plan = error = None
+        # A merge changes main and deletes the duplicates: customer-managed contacts
+        # take the same permission here as anywhere else.
+        allowed = {True: can_change_contact, False: can_delete_contact}
+        locked = [c for c in contacts if not allowed[c is main](request.user, c)]
+        if locked:
+            self.model_admin.message_user(
+                request,
+                _("%(contacts)s can't be merged by you: managed by the customer.")
+                % {"contacts": ", ".join(str(c) for c in locked)},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(changelist)
         try:
             if request.method == "POST" and "_merge" in request.POST:
                 merge_contacts(

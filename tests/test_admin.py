@@ -436,3 +436,22 @@ def test_enable_login_action_creates_accounts_and_explains_refusals(staff_client
     assert "Login enabled for" in shown and "Bob" in shown
     bob.refresh_from_db()
     assert bob.user is None
+
+
+def test_history_versions_open_for_staff_who_may_only_view(clerk_client, customer, make_contact):
+    managed = make_contact(customer, first_name="Self", managed_by="customer")
+    managed.job_title = "Owner"
+    managed.save()
+    history = managed.history.earliest()
+    response = clerk_client.get(url("simple_history", managed.pk, history.history_id))
+    assert response.status_code == 200, response.status_code
+    assert clerk_client.get(url("history", managed.pk)).status_code == 200
+
+
+def test_set_primary_action_refuses_to_change_customer_managed_contacts(clerk_client, customer, make_contact):
+    make_contact(customer, first_name="Self", managed_by="customer")  # the current primary
+    bob = make_contact(customer, first_name="Bob")
+    response = _run_action(clerk_client, "set_primary", [bob.pk])
+    assert any("managed by the customer" in m for m in messages_of(response))
+    bob.refresh_from_db()
+    assert not bob.is_primary

@@ -106,3 +106,24 @@ def test_merge_page_requires_login(client, pair):
     jane, dup = pair
     response = client.get(url("merge"), {"ids": f"{jane.pk},{dup.pk}"})
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_customer_managed_duplicates_need_the_permission_to_be_merged(
+    client, django_user_model, customer, make_contact
+):
+    from django.contrib.auth.models import Permission
+
+    model = get_contact_model()
+    jane = make_contact(customer, first_name="Jane")
+    managed = make_contact(customer, first_name="Jane", last_name="Self", managed_by="customer")
+    clerk = django_user_model.objects.create_user("clerk", is_staff=True)
+    clerk.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label=model._meta.app_label).exclude(
+            codename="change_customer_managed_contact"
+        ),
+        Permission.objects.get(codename="merge_contact"),
+    )
+    client.force_login(clerk)
+    response = client.post(f"{url('merge')}?ids={jane.pk},{managed.pk}", {"main": jane.pk, "_merge": "1"}, follow=True)
+    assert any("managed by the customer" in m for m in messages_of(response))
+    assert model.objects.count() == 2
