@@ -317,7 +317,10 @@ def clerk_client(client, django_user_model):
 
     model = get_contact_model()
     clerk = django_user_model.objects.create_user("clerk", is_staff=True)
-    perms = Permission.objects.filter(content_type__app_label=model._meta.app_label).exclude(
+    # The contact model's app (customer_contacts, or the host's when swapped) and the
+    # app's own custom permissions, all but the customer-managed one.
+    apps = {model._meta.app_label, "customer_contacts"}
+    perms = Permission.objects.filter(content_type__app_label__in=apps).exclude(
         codename="change_customer_managed_contact"
     ) | Permission.objects.filter(codename__endswith="customer", content_type__model="customer")
     clerk.user_permissions.add(*perms)
