@@ -1,16 +1,13 @@
 """Host models that point at the active contact model in every way a CRM does.
 
-``tests/swapcrm/models.py`` holds the same set for the swapped scenario, so the merge
-tests run unchanged in both.
+The relations beyond Invoice and Meeting come from ``tests/host_relations.py``, shared
+with ``tests/swapcrm`` so the merge tests run unchanged in both scenarios.
 """
 
-import uuid
-
 from django.conf import settings
-from django.contrib.contenttypes.fields import GenericForeignKey
-from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from simple_history.models import HistoricalRecords
+
+from tests import host_relations as relations
 
 
 class Invoice(models.Model):
@@ -29,72 +26,25 @@ class Meeting(models.Model):
     attendees = models.ManyToManyField(settings.CUSTOMER_CONTACTS_CONTACT_MODEL, related_name="meetings")
 
 
-class Opportunity(models.Model):
+class Opportunity(relations.Opportunity):
     """A nullable foreign key, on a model that keeps its own history."""
 
-    title = models.CharField(max_length=100)
-    contact = models.ForeignKey(
-        settings.CUSTOMER_CONTACTS_CONTACT_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="opportunities",
-    )
-    history = HistoricalRecords()
 
-
-class Badge(models.Model):
+class Badge(relations.Badge):
     """A one-to-one; its history has UUID ids, as with SIMPLE_HISTORY_HISTORY_ID_USE_UUID."""
 
-    code = models.CharField(max_length=20)
-    contact = models.OneToOneField(
-        settings.CUSTOMER_CONTACTS_CONTACT_MODEL, on_delete=models.CASCADE, related_name="badge"
-    )
-    history = HistoricalRecords(history_id_field=models.UUIDField(default=uuid.uuid4))
 
-
-class Project(models.Model):
+class Project(relations.Project):
     """A many-to-many through a model of the host's own."""
 
-    name = models.CharField(max_length=100)
-    members = models.ManyToManyField(
-        settings.CUSTOMER_CONTACTS_CONTACT_MODEL, through="Membership", related_name="projects"
-    )
+
+class Membership(relations.Membership):
+    pass
 
 
-class Membership(models.Model):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE)
-    contact = models.ForeignKey(
-        settings.CUSTOMER_CONTACTS_CONTACT_MODEL, on_delete=models.CASCADE, related_name="memberships"
-    )
-    role = models.CharField(max_length=50, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["project", "contact"], name="%(app_label)s_membership_once_per_project")
-        ]
-
-
-class Activity(models.Model):
+class Activity(relations.Activity):
     """A generic foreign key with an integer object id."""
 
-    summary = models.CharField(max_length=100)
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
-    object_id = models.PositiveBigIntegerField()
-    subject = GenericForeignKey("content_type", "object_id")
 
-    class Meta:
-        indexes = [models.Index(fields=["content_type", "object_id"])]
-        verbose_name_plural = "activities"
-
-
-class Attachment(models.Model):
+class Attachment(relations.Attachment):
     """A generic foreign key with a text object id (it can also point at UUID-keyed rows)."""
-
-    name = models.CharField(max_length=100)
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
-    object_id = models.CharField(max_length=64)
-    target = GenericForeignKey("content_type", "object_id")
-
-    class Meta:
-        indexes = [models.Index(fields=["content_type", "object_id"])]

@@ -1,6 +1,6 @@
 """A host that swaps in its own contact model, with a UUID-keyed customer.
 
-Besides the contact, the same set of host relations as ``tests/hostapp/models.py``
+Besides the contact, the host relations of ``tests/host_relations.py`` (as ``tests.hostapp``)
 (``Ticket`` and ``Team`` in place of ``Invoice`` and ``Meeting``), so the merge tests
 run unchanged in both scenarios; ``Contact.interests`` adds a many-to-many declared on
 the contact model itself, which only a host's own contact model can have.
@@ -9,12 +9,10 @@ the contact model itself, which only a host's own contact model can have.
 import uuid
 
 from django.conf import settings
-from django.contrib.contenttypes.fields import GenericForeignKey
-from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from simple_history.models import HistoricalRecords
 
 from django_customer_contacts.models import AbstractContact
+from tests import host_relations as relations
 
 
 class Customer(models.Model):
@@ -56,72 +54,25 @@ class Team(models.Model):
     members = models.ManyToManyField(settings.CUSTOMER_CONTACTS_CONTACT_MODEL, related_name="teams")
 
 
-class Opportunity(models.Model):
+class Opportunity(relations.Opportunity):
     """A nullable foreign key, on a model that keeps its own history."""
 
-    title = models.CharField(max_length=100)
-    contact = models.ForeignKey(
-        settings.CUSTOMER_CONTACTS_CONTACT_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="opportunities",
-    )
-    history = HistoricalRecords()
 
-
-class Badge(models.Model):
+class Badge(relations.Badge):
     """A one-to-one; its history has UUID ids, as with SIMPLE_HISTORY_HISTORY_ID_USE_UUID."""
 
-    code = models.CharField(max_length=20)
-    contact = models.OneToOneField(
-        settings.CUSTOMER_CONTACTS_CONTACT_MODEL, on_delete=models.CASCADE, related_name="badge"
-    )
-    history = HistoricalRecords(history_id_field=models.UUIDField(default=uuid.uuid4))
 
-
-class Project(models.Model):
+class Project(relations.Project):
     """A many-to-many through a model of the host's own."""
 
-    name = models.CharField(max_length=100)
-    members = models.ManyToManyField(
-        settings.CUSTOMER_CONTACTS_CONTACT_MODEL, through="Membership", related_name="projects"
-    )
+
+class Membership(relations.Membership):
+    pass
 
 
-class Membership(models.Model):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE)
-    contact = models.ForeignKey(
-        settings.CUSTOMER_CONTACTS_CONTACT_MODEL, on_delete=models.CASCADE, related_name="memberships"
-    )
-    role = models.CharField(max_length=50, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["project", "contact"], name="%(app_label)s_membership_once_per_project")
-        ]
-
-
-class Activity(models.Model):
+class Activity(relations.Activity):
     """A generic foreign key with an integer object id."""
 
-    summary = models.CharField(max_length=100)
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
-    object_id = models.PositiveBigIntegerField()
-    subject = GenericForeignKey("content_type", "object_id")
 
-    class Meta:
-        indexes = [models.Index(fields=["content_type", "object_id"])]
-        verbose_name_plural = "activities"
-
-
-class Attachment(models.Model):
+class Attachment(relations.Attachment):
     """A generic foreign key with a text object id (it can also point at UUID-keyed rows)."""
-
-    name = models.CharField(max_length=100)
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
-    object_id = models.CharField(max_length=64)
-    target = GenericForeignKey("content_type", "object_id")
-
-    class Meta:
-        indexes = [models.Index(fields=["content_type", "object_id"])]
