@@ -27,6 +27,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
+from django.db.models.expressions import RawSQL
 
 from . import get_contact_model
 
@@ -161,9 +162,20 @@ def find_duplicate_contacts(queryset: models.QuerySet | None = None) -> list[Dup
         ids, reasons = components.setdefault(to_pk(component), (set(), set()))
         ids.add(to_pk(contact_id))
         reasons.add(kind.decode() if isinstance(kind, bytes) else kind)
-    contacts = queryset.in_bulk([pk for ids, _reasons in components.values() for pk in ids])
+    contacts = _contacts_by_pk(queryset, [pk for ids, _reasons in components.values() for pk in ids])
     groups = [
         DuplicateGroup(contacts=[contacts[pk] for pk in sorted(ids)], reasons=frozenset(reasons))
         for ids, reasons in components.values()
     ]
     return sorted(groups, key=lambda group: group.contacts[0].pk)
+
+
+def _contacts_by_pk(queryset: models.QuerySet, pks: list[Any]) -> dict[Any, Any]:
+    """``queryset.in_bulk(pks)``; on PostgreSQL with the pks as one array parameter.
+
+    A large ``IN (%s, %s, …)`` costs psycopg a parse of every placeholder (a quarter of
+    a second for 15,000 contacts); an array is one parameter.
+    """
+    if not pks or connections[queryset.db].vendor != "postgresql":
+        return queryset.in_bulk(pks)
+    return {contact.pk: contact for contact in queryset.filter(pk__in=RawSQL("SELECT unnest(%s)", [pks]))}
