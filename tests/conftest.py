@@ -53,3 +53,10 @@ def make_contact(db):
 @pytest.fixture
 def contact(customer, make_contact):
     return make_contact(customer)
+
+
+@pytest.fixture
+def staff_client(client, admin_user):
+    """A client logged in as a superuser."""
+    client.force_login(admin_user)
+    return client

@@ -1,31 +1,16 @@
 """The admin: pages load, deleting a primary contact is explained, never a 500."""
 
 import pytest
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from django_customer_contacts import get_contact_model
 from django_customer_contacts.models import Tag
-
-
-@pytest.fixture
-def staff_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
-def url(name, *args):
-    opts = get_contact_model()._meta
-    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{name}", args=args)
+from tests.admin_helpers import messages_of, url
 
 
 def customer_url(customer):
     opts = type(customer)._meta
     return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[customer.pk])
-
-
-def messages_of(response):
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def test_contact_pages_load(staff_client, contact):

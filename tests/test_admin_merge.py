@@ -1,26 +1,10 @@
 """The admin's merge action and page."""
 
 import pytest
-from django.contrib.messages import get_messages
-from django.urls import reverse
 
 from django_customer_contacts import get_contact_model
 from django_customer_contacts.models import ContactEmail, MergeRecord
-
-
-@pytest.fixture
-def staff_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
-def url(name, *args):
-    opts = get_contact_model()._meta
-    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{name}", args=args)
-
-
-def messages_of(response):
-    return [str(m) for m in get_messages(response.wsgi_request)]
+from tests.admin_helpers import messages_of, url
 
 
 @pytest.fixture
