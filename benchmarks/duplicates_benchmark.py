@@ -30,7 +30,8 @@ LAST = ["Smith", "Álvarez", "Müller", "O'Brien", "Nguyen", "Kowalski", "Dubois
 
 def populate(contacts: int, batch: int = 5_000) -> None:
     from django_customer_contacts import get_contact_model, get_customer_model
-    from django_customer_contacts.models import ContactEmail, ContactPhone, normalize_name
+    from django_customer_contacts.models import ContactEmail, ContactPhone
+    from django_customer_contacts.normalize import name_key
 
     rng = random.Random(42)
     customer_model, contact_model = get_customer_model(), get_contact_model()
@@ -47,7 +48,7 @@ def populate(contacts: int, batch: int = 5_000) -> None:
                     customer=customers[i // 10],
                     first_name=first,
                     last_name=last,
-                    name_key=normalize_name(f"{first} {last}"),
+                    name_key=name_key(f"{first} {last}"),
                 )
             )
         people = contact_model.objects.bulk_create(people)

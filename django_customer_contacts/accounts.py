@@ -9,7 +9,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from . import get_contact_model
-from .exceptions import ContactError
+from .exceptions import LoginError
+from .locking import db_for_write, lock_contacts
+from .normalize import email_key
 
 
 def enable_login(contact: Any) -> Any:
@@ -22,42 +24,41 @@ def enable_login(contact: Any) -> Any:
     password-reset flow.
 
     Runs in one transaction and locks the contact's row, so two calls can't both
-    create an account. Raises ``ContactError``, with nothing changed, when the contact
+    create an account. Raises ``LoginError`` (a ``ContactError``), with nothing changed, when the contact
     is unsaved, inactive, already has a user, has no email, or when a user with that
     username already exists (an existing account is never linked silently: link it
     yourself through ``contact.user`` after checking it is the same person).
     """
     if contact.pk is None:
-        raise ContactError(_("Save the contact before enabling a login for it."))
+        raise LoginError(_("Save the contact before enabling a login for it."))
     model = get_contact_model()
     user_model = get_user_model()
-    using = contact._state.db
+    using = db_for_write(contact)
     with transaction.atomic(using=using):
-        try:
-            fresh = model._default_manager.using(using).select_for_update().get(pk=contact.pk)
-        except model.DoesNotExist:
-            raise ContactError(_("This contact no longer exists.")) from None
+        fresh = lock_contacts([contact.pk], using, model._default_manager.all()).get(contact.pk)
+        if fresh is None:
+            raise LoginError(_("This contact no longer exists."))
         if fresh.user_id is not None:
-            raise ContactError(_("%(contact)s already has a user account.") % {"contact": fresh})
+            raise LoginError(_("%(contact)s already has a user account.") % {"contact": fresh})
         if not fresh.is_active:
-            raise ContactError(_("%(contact)s is inactive: activate the contact first.") % {"contact": fresh})
+            raise LoginError(_("%(contact)s is inactive: activate the contact first.") % {"contact": fresh})
         email = fresh.email
         if not email:
-            raise ContactError(
+            raise LoginError(
                 _("%(contact)s has no email address: add one before enabling a login.") % {"contact": fresh}
             )
 
         username_field = user_model.USERNAME_FIELD
-        username = user_model.normalize_username(email.lower())
+        username = user_model.normalize_username(email_key(email))
         max_length = user_model._meta.get_field(username_field).max_length
         if max_length is not None and len(username) > max_length:
-            raise ContactError(
+            raise LoginError(
                 _("The email address %(email)s is too long to be a username (at most %(max)d characters).")
                 % {"email": email, "max": max_length}
             )
         users = user_model._default_manager.db_manager(using)
         if users.filter(**{f"{username_field}__iexact": username}).exists():
-            raise ContactError(
+            raise LoginError(
                 _("A user account named %(username)s already exists. Link it to the contact yourself if it is theirs.")
                 % {"username": username}
             )
@@ -77,11 +78,9 @@ def enable_login(contact: Any) -> Any:
             with transaction.atomic(using=using):
                 user.save(using=using)
         except IntegrityError:
-            raise ContactError(
-                _("A user account named %(username)s already exists.") % {"username": username}
-            ) from None
+            raise LoginError(_("A user account named %(username)s already exists.") % {"username": username}) from None
 
         fresh.user = user
-        fresh.save(update_fields=["user", "modified"])
+        fresh.save(update_fields=["user"])
     contact.user = user
     return user

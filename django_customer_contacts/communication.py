@@ -1,4 +1,4 @@
-"""Recording that a contact was reached, and the review of contacts nobody reaches.
+"""Recording that a contact was reached: ``record_communication``.
 
 ``record_communication`` is called on every message a host sends, so it is one
 ``UPDATE`` and writes no history row: a history row per email would bury the changes
@@ -10,14 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import get_contact_model
-from .conf import app_settings
 from .exceptions import ContactError
+from .locking import db_for_write
 
 #: The channels ``record_communication`` accepts.
 COMMUNICATION_CHANNELS = ("email", "sms", "phone", "letter", "meeting", "other")
@@ -31,26 +30,26 @@ def record_communication(contact: Any, *, channel: str, when: datetime | None = 
     recorded leaves ``last_contacted_at`` alone, so it never moves back in time.
     Returns the contact, its ``last_contacted_at`` updated.
 
-    Raises ``ValidationError`` for an unknown channel or a ``when`` that is not an
-    aware datetime, and ``ContactError`` for an unsaved or deleted contact.
+    Raises ``ValueError`` for an unknown channel or a ``when`` that is not an aware
+    datetime (mistakes in the calling code), and ``ContactError`` for an unsaved or
+    deleted contact.
     """
     if channel not in COMMUNICATION_CHANNELS:
-        raise ValidationError(
-            _("Unknown channel %(channel)r: use one of %(channels)s."),
-            code="invalid_channel",
-            params={"channel": channel, "channels": ", ".join(COMMUNICATION_CHANNELS)},
+        raise ValueError(
+            _("Unknown channel %(channel)r: use one of %(channels)s.")
+            % {"channel": channel, "channels": ", ".join(COMMUNICATION_CHANNELS)}
         )
     if when is None:
         when = timezone.now()
     elif not isinstance(when, datetime):
-        raise ValidationError(_("“when” must be a date and time."), code="invalid_when")
+        raise ValueError(_("“when” must be a date and time."))
     elif timezone.is_naive(when) and timezone.is_aware(timezone.now()):
-        raise ValidationError(_("“when” must be a time-zone aware date and time (USE_TZ is on)."), code="naive_when")
+        raise ValueError(_("“when” must be a time-zone aware date and time (USE_TZ is on)."))
     if contact.pk is None:
         raise ContactError(_("Save the contact before recording a communication with it."))
 
     model = get_contact_model()
-    manager = model._default_manager.using(contact._state.db)
+    manager = model._default_manager.using(db_for_write(contact))
     updated = (
         manager.filter(pk=contact.pk)
         .filter(Q(last_contacted_at__isnull=True) | Q(last_contacted_at__lt=when))
@@ -61,21 +60,3 @@ def record_communication(contact: Any, *, channel: str, when: datetime | None = 
     elif not manager.filter(pk=contact.pk).exists():
         raise ContactError(_("This contact no longer exists."))
     return contact
-
-
-def unused_review_count(customer: Any, *, days: int | None = None) -> int:
-    """How many of ``customer``'s contacts are unused (see ``ContactQuerySet.unused``). One query."""
-    customer_id = getattr(customer, "pk", customer)
-    return get_contact_model()._default_manager.filter(customer_id=customer_id).unused(days).count()
-
-
-def needs_unused_review(customer: Any, *, days: int | None = None, threshold: int | None = None) -> bool:
-    """Whether ``customer`` has ``UNUSED_REVIEW_THRESHOLD`` or more unused contacts. One query.
-
-    Call it on your customer's contacts page to show a notice linking to the review
-    of unused contacts; ``ContactQuerySet.unused_review()`` lists every customer due
-    a review at once.
-    """
-    if threshold is None:
-        threshold = app_settings.unused_review_threshold
-    return unused_review_count(customer, days=days) >= threshold

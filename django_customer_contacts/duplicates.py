@@ -30,6 +30,7 @@ from django.db import connections, models
 from django.db.models.expressions import RawSQL
 
 from . import get_contact_model
+from .models import ContactEmail, ContactPhone
 
 __all__ = ["REASONS", "DuplicateGroup", "find_duplicate_contacts"]
 
@@ -68,12 +69,10 @@ def find_duplicate_contacts(queryset: models.QuerySet | None = None) -> list[Dup
     ``queryset`` (so its ``select_related()`` and ``prefetch_related()`` apply). Two
     queries, whatever the number of contacts (SQLite reads the contacts in batches of 999).
     """
-    from .models import ContactEmail, ContactPhone
-
     model = get_contact_model()
     if queryset is None:
         # One-time contacts exist for one case each: not duplicates of the regular ones.
-        queryset = model._default_manager.filter(scope_content_type__isnull=True)
+        queryset = model._default_manager.regular()
     using = queryset.db
     connection = connections[using]
     try:

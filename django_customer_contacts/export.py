@@ -24,11 +24,13 @@ from itertools import islice
 from typing import IO, Any
 
 from django.db import connections, models
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef
 from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
 from . import get_contact_model
+from .models import Tag
+from .querysets import CONSENTED, contact_point_models, first_point
 
 #: Characters that make a spreadsheet read a cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -74,24 +76,19 @@ def export_queryset(queryset: models.QuerySet | None = None, *, consented: bool 
     a marketing email may go to are kept (``ContactQuerySet.consented()``: active, with
     marketing consent, emails allowed and an email address).
     """
-    from .models import ContactEmail, ContactPhone
-
+    model = get_contact_model()
     if queryset is None:
-        queryset = get_contact_model()._default_manager.active()
-    first = ["-is_primary", "pk"]
-    email = ContactEmail._default_manager.filter(contact=OuterRef("pk")).order_by(*first).values("email")[:1]
-    phone = ContactPhone._default_manager.filter(contact=OuterRef("pk")).order_by(*first).values("number")[:1]
+        queryset = model._default_manager.active()
+    email_model, phone_model = contact_point_models(model)
     queryset = queryset.select_related("customer").annotate(
-        export_email=Subquery(email, output_field=models.CharField()),
-        export_phone=Subquery(phone, output_field=models.CharField()),
+        export_email=first_point(email_model._default_manager.filter(contact=OuterRef("pk")), "email"),
+        export_phone=first_point(phone_model._default_manager.filter(contact=OuterRef("pk")), "number"),
     )
     if consented:
         # consented()'s rule, with "has an email" read from the annotation: an EXISTS
         # here lets PostgreSQL plan each page as a merge join from the first email,
         # which makes paging quadratic; the per-row lookup stays linear.
-        queryset = queryset.filter(
-            is_active=True, marketing_consent=True, email_allowed=True, export_email__isnull=False
-        )
+        queryset = queryset.filter(CONSENTED, export_email__isnull=False)
     return queryset
 
 
@@ -135,8 +132,6 @@ def _attach_tags(page: list[Any]) -> None:
     Lighter than ``prefetch_related("tags")``, which builds a queryset and a tag
     instance per contact: that doubled the export's time and memory.
     """
-    from .models import Tag
-
     through = Tag.contacts.through
     contact_column = f"{Tag.contacts.field.m2m_reverse_field_name()}_id"
     names: dict[Any, list[str]] = {}

@@ -1,14 +1,47 @@
-"""History settings frozen for the app's models.
+"""History for the app's models: frozen table layouts, and history written in batches.
 
 django-simple-history reads a few global settings (``SIMPLE_HISTORY_HISTORY_ID_USE_UUID``,
 ``SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD``, ``SIMPLE_HISTORY_DATE_INDEX``)
 when it builds history tables. Left alone, a host that sets them would see its own
 ``makemigrations`` want to rewrite the history tables this app ships. Fixing the
 options here keeps our migrations stable whatever the host chooses.
+
+Operations that change many rows at once (a merge) write their history here, in as
+few statements as the rows allow, instead of one ``save()`` per row:
+
+* :func:`write_history` records rows about to be updated (``"~"``) or deleted (``"-"``)
+  in one ``INSERT ... SELECT`` when the history table has simple-history's own layout,
+  else with one ``bulk_create`` of rows the database computed;
+* :func:`history_row` builds one history row for an instance in hand, for callers
+  that write several kinds at once with ``bulk_create``.
+
+simple-history's ``bulk_history_create()`` writes ``"+"`` or ``"~"`` rows from
+instances in memory; these writers also record deletions and let the database copy
+the rows, which is what keeps a merge's statements flat in the number of rows.
 """
 
-from django.db import models
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import connections, models
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.fields import AutoFieldMixin
+from simple_history.exceptions import NotHistoricalModelError
 from simple_history.models import HistoricalRecords
+from simple_history.utils import get_history_model_for_model
+
+__all__ = [
+    "FrozenHistoricalRecords",
+    "bulk_history",
+    "history_model_for",
+    "history_row",
+    "history_user",
+    "insert_select",
+    "save_as",
+    "write_history",
+]
 
 
 class FrozenHistoricalRecords(HistoricalRecords):
@@ -18,7 +51,7 @@ class FrozenHistoricalRecords(HistoricalRecords):
     names its own contact model), so a swapped-out model leaves no history table.
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("history_id_field", models.BigAutoField(primary_key=True))
         kwargs.setdefault("history_change_reason_field", models.TextField(null=True))
         # The generated primary marker is derived from ``is_primary`` by the database.
@@ -26,10 +59,175 @@ class FrozenHistoricalRecords(HistoricalRecords):
         super().__init__(**kwargs)
 
     @property
-    def _date_indexing(self):
+    def _date_indexing(self) -> bool:
         return True
 
-    def finalize(self, sender, **kwargs):
+    def finalize(self, sender: type[models.Model], **kwargs: Any) -> None:
         if sender._meta.swapped:
             return
         super().finalize(sender, **kwargs)
+
+
+# -- who changed it -------------------------------------------------------------------
+
+
+def history_user(user: Any) -> Any:
+    """The user given, else the one django-simple-history's middleware saw, else ``None``."""
+    if user is not None:
+        return user if getattr(user, "pk", None) is not None else None  # not AnonymousUser
+    request = getattr(HistoricalRecords.context, "request", None)
+    request_user = getattr(request, "user", None)
+    return request_user if getattr(request_user, "is_authenticated", False) else None
+
+
+def save_as(instance: models.Model, user: Any, **save_kwargs: Any) -> None:
+    """Save, crediting ``user`` in history; without one, history keeps the request's user."""
+    if user is None:
+        instance.save(**save_kwargs)
+        return
+    instance._history_user = user  # type: ignore[attr-defined]  # simple-history's hook
+    try:
+        instance.save(**save_kwargs)
+    finally:
+        del instance._history_user  # type: ignore[attr-defined]
+
+
+# -- history in batches ---------------------------------------------------------------
+
+
+def history_model_for(model: type[models.Model]) -> type[models.Model] | None:
+    """The django-simple-history model of ``model``, when it has one and history is on."""
+    if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+        return None
+    try:
+        return get_history_model_for_model(model)  # type: ignore[no-any-return]
+    except NotHistoricalModelError:
+        return None
+
+
+def fit_reason(history_model: type[models.Model], reason: str) -> str:
+    """``reason`` cut to the change reason column's length, when it has one."""
+    max_length = history_model._meta.get_field("history_change_reason").max_length
+    return reason[:max_length] if max_length else reason
+
+
+def history_row(
+    history_model: type[models.Model], instance: models.Model, history_type: str, user: Any, when: Any, reason: str
+) -> models.Model:
+    """An unsaved history row of ``instance`` as it is now."""
+    tracked = history_model.tracked_fields  # type: ignore[attr-defined]
+    row = history_model(
+        history_date=when,
+        history_type=history_type,
+        history_user=user,
+        history_change_reason=fit_reason(history_model, reason),
+        **{f.attname: getattr(instance, f.attname) for f in tracked},
+    )
+    if hasattr(history_model, "history_relation"):
+        row.history_relation_id = instance.pk  # type: ignore[attr-defined]
+    return row
+
+
+_HISTORY_FIELDS = {"history_id", "history_date", "history_change_reason", "history_type", "history_user"}
+
+
+def writes_in_sql(history_model: type[models.Model]) -> bool:
+    """Whether the history table has django-simple-history's own layout, with database
+    generated ids, so that one ``INSERT ... SELECT`` can write its rows."""
+    tracked = {f.name for f in history_model.tracked_fields}  # type: ignore[attr-defined]
+    for model_field in history_model._meta.concrete_fields:
+        if model_field.name in tracked or model_field.name in _HISTORY_FIELDS - {"history_id"}:
+            continue
+        if model_field.name == "history_id" and isinstance(model_field, AutoFieldMixin):
+            continue
+        if model_field.name in ("history_user_id", "history_relation"):
+            continue
+        return False
+    return True
+
+
+def write_history(
+    model: type[models.Model],
+    rows: models.QuerySet[Any],
+    changes: dict[str, Any],
+    dropped: list[Any],
+    user: Any,
+    when: Any,
+    *,
+    moved_reason: str,
+    dropped_reason: str,
+) -> None:
+    """History of the rows about to change: ``"~"`` with ``changes`` for the rows that
+    move, ``"-"`` as they are for the ``dropped`` pks. One statement, whatever the rows.
+
+    With django-simple-history's own layout the rows are copied in the database
+    (``INSERT ... SELECT``); otherwise (UUID history ids, extra history fields) they are
+    read and written with one ``bulk_create``.
+    """
+    history_model = history_model_for(model)
+    if history_model is None:
+        return
+    is_dropped = Q(pk__in=dropped) if dropped else None
+
+    def unless_dropped(expression: Any, original: Any) -> Any:
+        if not isinstance(expression, models.Expression):
+            expression = Value(expression)
+        if is_dropped is None:
+            return expression
+        return Case(When(is_dropped, then=original), default=expression)
+
+    user_pk = getattr(user, "pk", None)
+    columns: dict[str, Any] = {}
+    for tracked in history_model.tracked_fields:  # type: ignore[attr-defined]
+        original = F(tracked.attname)
+        columns[tracked.attname] = (
+            unless_dropped(changes[tracked.attname], original) if tracked.attname in changes else original
+        )
+    columns["history_type"] = unless_dropped(Value("~"), Value("-"))
+    columns["history_change_reason"] = unless_dropped(
+        Value(fit_reason(history_model, moved_reason)), Value(fit_reason(history_model, dropped_reason))
+    )
+    if not writes_in_sql(history_model):
+        bulk_history(history_model, rows, columns, user, when)
+        return
+    columns["history_date"] = Value(when, output_field=models.DateTimeField())
+    user_field = history_model._meta.get_field(
+        "history_user"
+        if any(f.name == "history_user" for f in history_model._meta.concrete_fields)
+        else "history_user_id"
+    )
+    columns[user_field.attname] = Value(  # type: ignore[union-attr]
+        user_pk,
+        output_field=user_field.target_field if user_field.is_relation else user_field,  # type: ignore[union-attr]
+    )
+    if hasattr(history_model, "history_relation"):
+        columns["history_relation_id"] = F("pk")
+    insert_select(history_model, rows, columns)
+
+
+def insert_select(history_model: type[models.Model], rows: models.QuerySet[Any], columns: dict[str, Any]) -> None:
+    """``INSERT INTO <history> (<columns>) SELECT <expressions> FROM <rows>``."""
+    aliases = {f"merge_h{i}": expression for i, expression in enumerate(columns.values())}
+    select = rows.annotate(**aliases).values_list(*aliases)
+    sql, params = select.query.get_compiler(rows.db).as_sql()
+    connection = connections[rows.db]
+    quote = connection.ops.quote_name
+    by_attname = {f.attname: f for f in history_model._meta.concrete_fields}
+    targets = ", ".join(quote(by_attname[attname].column) for attname in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(history_model._meta.db_table)} ({targets}) {sql}", params)
+
+
+def bulk_history(
+    history_model: type[models.Model], rows: models.QuerySet[Any], columns: dict[str, Any], user: Any, when: Any
+) -> None:
+    """History rows built in Python from the rows as the database computes them."""
+    aliases = {f"merge_h_{attname}": expression for attname, expression in columns.items()}
+    history_rows = []
+    for instance in rows.annotate(**aliases):
+        values = {attname: getattr(instance, alias) for alias, attname in zip(aliases, columns, strict=True)}
+        row = history_model(history_date=when, history_user=user, **values)
+        if hasattr(history_model, "history_relation"):
+            row.history_relation_id = instance.pk  # type: ignore[attr-defined]
+        history_rows.append(row)
+    history_model._default_manager.using(rows.db).bulk_create(history_rows)

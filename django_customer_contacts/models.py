@@ -16,7 +16,6 @@ a raw ``UPDATE`` of ``is_primary`` is checked.
 
 from __future__ import annotations
 
-import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -30,10 +29,13 @@ from model_utils import FieldTracker
 from model_utils.models import TimeStampedModel
 from phonenumber_field.modelfields import PhoneNumberField
 
+from . import normalize
 from .conf import DEFAULT_CONTACT_MODEL, app_settings
 from .exceptions import PrimaryContactError
 from .history import FrozenHistoricalRecords
+from .locking import db_for_write, lock_customer
 from .querysets import ContactManager
+from .signals import primary_contact_changed
 from .validators import validate_language, validate_timezone
 
 if TYPE_CHECKING:
@@ -46,13 +48,6 @@ CUSTOMER_MODEL = getattr(settings, "CUSTOMER_CONTACTS_CUSTOMER_MODEL", None) or 
     "customer_contacts.CustomerModelNotConfigured"
 )
 CONTACT_MODEL = getattr(settings, "CUSTOMER_CONTACTS_CONTACT_MODEL", DEFAULT_CONTACT_MODEL)
-
-
-def normalize_name(value: str) -> str:
-    """Casefolded, accent-stripped, single-spaced: "  José  ÁLVAREZ" -> "jose alvarez"."""
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
-    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(stripped.split())
 
 
 def primary_marker_field() -> models.GeneratedField:
@@ -219,13 +214,14 @@ class AbstractContact(TimeStampedModel):
     def is_one_time(self) -> bool:
         return self.scope_content_type_id is not None
 
-    def _primary_point(self, relation: str):
+    def _primary_point(self, relation: str) -> Any:
+        """The primary email or phone (``querysets.first_point``'s rule: else the oldest)."""
         prefetched = getattr(self, "_prefetched_objects_cache", {}).get(relation)
         if prefetched is not None:
-            return next((point for point in prefetched if point.is_primary), None)
+            return min(prefetched, key=lambda point: (not point.is_primary, point.pk), default=None)
         if self.pk is None:
             return None
-        return getattr(self, relation).filter(is_primary=True).first()
+        return getattr(self, relation).order_by("-is_primary", "pk").first()
 
     @property
     def email(self) -> str:
@@ -297,7 +293,7 @@ class AbstractContact(TimeStampedModel):
         """
         from django.utils.timezone import now
 
-        self.name_key = normalize_name(self.full_name)
+        self.name_key = normalize.name_key(self.full_name)
         if self.marketing_consent and self.marketing_consent_at is None:
             self.marketing_consent_at = now()
         elif not self.marketing_consent:
@@ -314,14 +310,32 @@ class AbstractContact(TimeStampedModel):
         if not (self._state.adding and self._should_become_primary()):
             super().save(*args, **kwargs)
             return
-        from .services import _claim_first_primary
+        self._save_claiming_primary(*args, **kwargs)
 
-        _claim_first_primary(self, lambda: super(AbstractContact, self).save(*args, **kwargs))
+    def _save_claiming_primary(self, *args: Any, **kwargs: Any) -> None:
+        """Save a new contact, making it primary if its customer has none (``AUTO_PRIMARY``).
 
-    def delete(self, *args: Any, **kwargs: Any):
+        Locks the customer row (``locking``) so two first contacts created at once
+        can't both claim it.
+        """
+        model = type(self)
+        using = kwargs.get("using") or db_for_write(self)
+        with transaction.atomic(using=using):
+            customer = lock_customer(self.customer_id, using)
+            self.is_primary = bool(
+                app_settings.primary_contact_allowed(customer)
+                and not model._default_manager.using(using)
+                .filter(customer_id=self.customer_id, is_primary=True)
+                .exists()
+            )
+            super().save(*args, **kwargs)
+            if self.is_primary:
+                primary_contact_changed.send(sender=model, customer=customer, previous=None, contact=self, user=None)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         # A savepoint, so a refused deletion (PrimaryContactError) leaves the
         # caller's transaction usable.
-        with transaction.atomic(using=kwargs.get("using") or self._state.db):
+        with transaction.atomic(using=kwargs.get("using") or db_for_write(self)):
             return super().delete(*args, **kwargs)
 
     def _should_become_primary(self) -> bool:
@@ -392,7 +406,7 @@ class ContactPoint(TimeStampedModel):
             if self.is_primary:
                 for old in siblings.filter(is_primary=True):
                     old.is_primary = False
-                    old.save(update_fields=["is_primary", "modified"])
+                    old.save(update_fields=["is_primary"])
             super().save(*args, **kwargs)
             self._tick_preferences(ticked)
 
@@ -402,7 +416,7 @@ class ContactPoint(TimeStampedModel):
         if changed:
             for name in changed:
                 setattr(contact, name, True)
-            contact.save(update_fields=[*changed, "modified"])
+            contact.save(update_fields=changed)
 
     def delete(self, *args: Any, **kwargs: Any):
         """Delete; when the primary goes, the oldest remaining point takes over."""
@@ -414,7 +428,7 @@ class ContactPoint(TimeStampedModel):
                 successor = type(self)._default_manager.filter(contact_id=contact_id).order_by("pk").first()
                 if successor is not None:
                     successor.is_primary = True
-                    successor.save(update_fields=["is_primary", "modified"])
+                    successor.save(update_fields=["is_primary"])
             return result
 
 
@@ -450,17 +464,13 @@ class ContactEmail(ContactPoint):
     def __str__(self) -> str:
         return self.email
 
-    @staticmethod
-    def normalize(address: str) -> str:
-        return address.strip().lower()
-
     def preferences_ticked_by_first(self, siblings: models.QuerySet) -> list[str]:
         return [] if siblings.exists() else ["email_allowed"]
 
     def clean(self) -> None:
         super().clean()
         self.email = self.email.strip()
-        self.email_normalized = self.normalize(self.email)
+        self.email_normalized = normalize.email_key(self.email)
         self._check_email_editable()
         self._check_email_unique()
 
@@ -469,7 +479,7 @@ class ContactEmail(ContactPoint):
             not app_settings.email_editable
             and not self._state.adding
             and self.tracker.has_changed("email")
-            and self.normalize(self.tracker.previous("email") or "") != self.normalize(self.email)
+            and normalize.email_key(self.tracker.previous("email") or "") != normalize.email_key(self.email)
         ):
             raise ValidationError(
                 {
@@ -499,7 +509,7 @@ class ContactEmail(ContactPoint):
         raise ValidationError({"email": ValidationError(message, code="email_taken", params={"email": self.email})})
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.email_normalized = self.normalize(self.email)
+        self.email_normalized = normalize.email_key(self.email)
         # Also guarded here, not only in clean(), so no code path can rewrite an address.
         self._check_email_editable()
         super().save(*args, **kwargs)

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .conf import app_settings
+from .unused import check_threshold, unused_cutoff
 
 #: The channels ``recipients()`` knows, and the ``*_allowed`` preference each needs.
 RECIPIENT_CHANNELS: dict[str, str] = {
@@ -26,18 +24,28 @@ RECIPIENT_CHANNELS: dict[str, str] = {
 #: the primary contact, or nothing. The ``primary_contact`` template tag reads it.
 PRIMARY_CONTACT_ATTR = "customer_contacts_primary"
 
+#: Regular contacts: not one-time contacts (those have a scope).
+REGULAR = Q(scope_content_type__isnull=True)
 
-def unused_cutoff(days: int | None = None) -> datetime:
-    """The moment before which a contact must have been created (and last reached) to be unused."""
-    if days is None:
-        days = app_settings.unused_after_days
-    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
-        raise ValidationError(
-            _("The number of days must be a whole number of at least 0, not %(days)r."),
-            code="invalid_days",
-            params={"days": days},
-        )
-    return timezone.now() - timedelta(days=days)
+#: Contacts a marketing email may go to, but for "has an email address" (see ``consented()``).
+CONSENTED = Q(is_active=True, marketing_consent=True, email_allowed=True)
+
+
+def first_point(points: models.QuerySet[Any], column: str) -> Subquery:
+    """``column`` of a contact's primary email or phone among ``points``: the one rule.
+
+    ``points`` is a queryset of emails or phones filtered on ``contact=OuterRef("pk")``
+    (and on a kind, if need be). The primary one comes first; among points with no
+    primary (the SMS channel's mobiles, say) the oldest.
+    """
+    return Subquery(points.order_by("-is_primary", "pk").values(column)[:1], output_field=models.CharField())
+
+
+def contact_point_models(contact_model: type[models.Model]) -> tuple[type[models.Model], type[models.Model]]:
+    """The email and phone models of ``contact_model``, found through its relations."""
+    emails = contact_model._meta.get_field("emails").related_model
+    phones = contact_model._meta.get_field("phones").related_model
+    return emails, phones  # type: ignore[return-value]
 
 
 class ContactQuerySet(models.QuerySet):
@@ -58,10 +66,10 @@ class ContactQuerySet(models.QuerySet):
 
     def regular(self) -> ContactQuerySet:
         """Contacts that are not one-time contacts."""
-        return self.filter(scope_content_type__isnull=True)
+        return self.filter(REGULAR)
 
     def one_time(self) -> ContactQuerySet:
-        return self.filter(scope_content_type__isnull=False)
+        return self.exclude(REGULAR)
 
     def for_customer(self, customer: Any) -> ContactQuerySet:
         """The customer's regular contacts (one-time contacts are left out)."""
@@ -106,34 +114,34 @@ class ContactQuerySet(models.QuerySet):
         needs no further queries. Evaluating the queryset is one query; none when
         SMS is disabled and ``channel="sms"``.
         """
-        from .models import ContactEmail, ContactPhone, NotificationCategory
+        ContactEmail, ContactPhone = contact_point_models(self.model)
+        NotificationCategory = self.model._meta.get_field("notification_categories").related_model
 
         allowed_field = RECIPIENT_CHANNELS.get(channel)
         if allowed_field is None:
-            raise ValidationError(
-                _("Unknown channel %(channel)r: use one of %(channels)s."),
-                code="invalid_channel",
-                params={"channel": channel, "channels": ", ".join(RECIPIENT_CHANNELS)},
+            raise ValueError(
+                _("Unknown channel %(channel)r: use one of %(channels)s.")
+                % {"channel": channel, "channels": ", ".join(RECIPIENT_CHANNELS)}
             )
         customer_id = getattr(customer, "pk", customer)
         if channel == "sms" and not app_settings.sms_enabled:
             return self.none()
 
         if channel == "email":
-            points = ContactEmail._default_manager.filter(contact=OuterRef("pk")).values("email")
+            points, column = ContactEmail._default_manager.filter(contact=OuterRef("pk")), "email"
         else:
-            points = ContactPhone._default_manager.filter(contact=OuterRef("pk")).values("number")
+            points, column = ContactPhone._default_manager.filter(contact=OuterRef("pk")), "number"
             if channel == "sms":
                 points = points.filter(kind=ContactPhone.Kind.MOBILE)
-        address = Subquery(points.order_by("-is_primary", "pk")[:1], output_field=models.CharField())
+        address = first_point(points, column)
 
         conditions = Q(Exists(points), customer_id=customer_id, is_active=True, **{allowed_field: True})
         if scope is None:
-            conditions &= Q(scope_content_type__isnull=True)
+            conditions &= REGULAR
         else:
             # A join on the content type, not get_for_model(): that could cost a query.
             opts = scope._meta
-            conditions &= Q(scope_content_type__isnull=True) | Q(
+            conditions &= REGULAR | Q(
                 scope_content_type__app_label=opts.app_label,
                 scope_content_type__model=opts.model_name,
                 scope_object_id=str(scope.pk),
@@ -152,10 +160,9 @@ class ContactQuerySet(models.QuerySet):
 
     def consented(self) -> ContactQuerySet:
         """Contacts a marketing email may go to: active, consenting, emails allowed, with an email."""
-        from .models import ContactEmail
-
+        ContactEmail, _phones = contact_point_models(self.model)
         has_email = Exists(ContactEmail._default_manager.filter(contact=OuterRef("pk")))
-        return self.filter(has_email, is_active=True, marketing_consent=True, email_allowed=True)
+        return self.filter(CONSENTED, has_email)
 
     # -- unused contacts ----------------------------------------------------------------
 
@@ -181,14 +188,7 @@ class ContactQuerySet(models.QuerySet):
         Rows of ``{"customer": <customer pk>, "unused": <count>}``, most unused first.
         ``threshold`` defaults to ``UNUSED_REVIEW_THRESHOLD``; ``days`` to ``UNUSED_AFTER_DAYS``.
         """
-        if threshold is None:
-            threshold = app_settings.unused_review_threshold
-        if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:
-            raise ValidationError(
-                _("The review threshold must be a whole number of at least 1, not %(threshold)r."),
-                code="invalid_threshold",
-                params={"threshold": threshold},
-            )
+        threshold = check_threshold(threshold)
         return (
             self.unused(days)
             .order_by()

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from django_customer_contacts import get_contact_model
-from django_customer_contacts.exceptions import ContactError
+from django_customer_contacts.exceptions import LoginError
 from django_customer_contacts.services import enable_login
 
 
@@ -42,7 +42,7 @@ def test_linking_the_user_is_in_history(jane):
 
 def test_a_contact_without_email_is_refused(contact):
     users = get_user_model().objects.count()
-    with pytest.raises(ContactError, match="no email address"):
+    with pytest.raises(LoginError, match="no email address"):
         enable_login(contact)
     assert get_user_model().objects.count() == users
     contact.refresh_from_db()
@@ -52,7 +52,7 @@ def test_a_contact_without_email_is_refused(contact):
 def test_a_contact_with_a_user_is_refused(jane):
     enable_login(jane)
     users = get_user_model().objects.count()
-    with pytest.raises(ContactError, match="already has a user account"):
+    with pytest.raises(LoginError, match="already has a user account"):
         enable_login(jane)
     assert get_user_model().objects.count() == users
 
@@ -60,13 +60,13 @@ def test_a_contact_with_a_user_is_refused(jane):
 def test_a_stale_instance_cant_create_a_second_user(jane):
     stale = get_contact_model().objects.get(pk=jane.pk)
     enable_login(jane)
-    with pytest.raises(ContactError, match="already has a user account"):
+    with pytest.raises(LoginError, match="already has a user account"):
         enable_login(stale)
 
 
 def test_an_existing_username_is_never_linked_silently(jane, django_user_model):
     someone = django_user_model.objects.create_user("JANE.SMITH@example.com", password="pw")
-    with pytest.raises(ContactError, match="already exists"):
+    with pytest.raises(LoginError, match="already exists"):
         enable_login(jane)
     jane.refresh_from_db()
     assert jane.user is None
@@ -78,10 +78,10 @@ def test_an_inactive_contact_is_refused(customer, make_contact):
     make_contact(customer, first_name="Primary")
     gone = make_contact(customer, first_name="Gone", is_active=False)
     gone.add_email("gone@example.com")
-    with pytest.raises(ContactError, match="inactive"):
+    with pytest.raises(LoginError, match="inactive"):
         enable_login(gone)
 
 
 def test_an_unsaved_contact_is_refused(customer):
-    with pytest.raises(ContactError, match="Save the contact"):
+    with pytest.raises(LoginError, match="Save the contact"):
         enable_login(get_contact_model()(customer=customer, last_name="New"))

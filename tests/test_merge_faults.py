@@ -6,8 +6,8 @@ change, then raises — as a crash, a database error or a bug would.
 
 import pytest
 
-from django_customer_contacts import merging
-from django_customer_contacts.merging import plan_merge
+from django_customer_contacts import history
+from django_customer_contacts.merging import executor, plan_merge, record
 from django_customer_contacts.services import merge_contacts
 from django_customer_contacts.signals import contacts_merged
 from tests.merge_fixtures import host_models, link_everything, shared_targets, table_rows
@@ -31,9 +31,9 @@ def merge_case(customer, make_contact):
     return main, [first, second]
 
 
-def fail_after(monkeypatch, name, call, before, changes):
-    """Make ``merging.<name>`` raise after its ``call``-th run, noting whether tables changed."""
-    original = getattr(merging, name)
+def fail_after(monkeypatch, module, name, call, before, changes):
+    """Make ``<module>.<name>`` raise after its ``call``-th run, noting whether tables changed."""
+    original = getattr(module, name)
     calls = []
 
     def step(*args, **kwargs):
@@ -44,37 +44,39 @@ def fail_after(monkeypatch, name, call, before, changes):
             raise InjectedFault(name)
         return result
 
-    monkeypatch.setattr(merging, name, step)
+    monkeypatch.setattr(module, name, step)
 
 
 def relations_with_rows(main, duplicates):
     return sum(1 for relation_plan in plan_merge(main, duplicates).relations if relation_plan)
 
 
+# Every step of a merge that writes, by the module that owns it.
 STEPS = [
-    ("_create_record", "first"),
-    ("_write_history", "first"),
-    ("_insert_select", "last"),
-    ("_bulk_history", "first"),
-    ("_move_relation", "first"),
-    ("_move_relation", "last"),
-    ("_delete_duplicates", "first"),
-    ("_save_main", "first"),
-    ("_write_contact_history", "first"),
+    (record, "create_record", "first"),
+    (history, "write_history", "first"),
+    (history, "insert_select", "last"),
+    (history, "bulk_history", "first"),
+    (executor, "move_relation", "first"),
+    (executor, "move_relation", "last"),
+    (executor, "delete_rows", "first"),
+    (executor, "delete_duplicates", "first"),
+    (executor, "save_main", "first"),
+    (executor, "write_contact_history", "first"),
 ]
 
 
-@pytest.mark.parametrize(("step", "which"), STEPS, ids=[f"{step}-{which}" for step, which in STEPS])
-def test_a_failing_step_leaves_every_table_as_it_was(merge_case, monkeypatch, step, which):
+@pytest.mark.parametrize(("module", "step", "which"), STEPS, ids=[f"{step}-{which}" for _module, step, which in STEPS])
+def test_a_failing_step_leaves_every_table_as_it_was(merge_case, monkeypatch, module, step, which):
     main, duplicates = merge_case
     calls = {
-        "_move_relation": relations_with_rows(main, duplicates),
+        "move_relation": relations_with_rows(main, duplicates),
         # Contact points and the host's opportunities keep history the INSERT ... SELECT way.
-        "_insert_select": 3,
+        "insert_select": 3,
     }
     before = table_rows()
     changes = []
-    fail_after(monkeypatch, step, calls[step] if which == "last" else 1, before, changes)
+    fail_after(monkeypatch, module, step, calls[step] if which == "last" else 1, before, changes)
     with pytest.raises(InjectedFault):
         merge_contacts(main, duplicates, reason="fault injection")
     assert changes == [True]  # the step had written something

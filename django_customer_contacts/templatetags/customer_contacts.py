@@ -10,11 +10,11 @@ from typing import Any
 from urllib.parse import quote
 
 from django import template
-from django.conf import settings
 from django.utils.html import format_html
-from phonenumber_field.phonenumber import PhoneNumber, to_python
+from phonenumber_field.phonenumber import PhoneNumber
 
 from django_customer_contacts import get_contact_model
+from django_customer_contacts.normalize import parse_phone
 from django_customer_contacts.querysets import PRIMARY_CONTACT_ATTR
 
 register = template.Library()
@@ -49,12 +49,8 @@ def display_name(contact: Any) -> str:
 
 
 def _phone_number(value: Any) -> PhoneNumber | None:
-    number = getattr(value, "number", value)  # a ContactPhone, or the number itself
-    if number is None or number == "":
-        return None
-    if not isinstance(number, PhoneNumber):
-        number = to_python(str(number), region=getattr(settings, "PHONENUMBER_DEFAULT_REGION", None))
-    return number if isinstance(number, PhoneNumber) and number.is_valid() else None
+    number = parse_phone(getattr(value, "number", value))  # a ContactPhone, or the number itself
+    return number if number is not None and number.is_valid() else None
 
 
 @register.filter

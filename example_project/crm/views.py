@@ -28,7 +28,7 @@ from django.urls import reverse
 
 from django_customer_contacts import get_contact_model
 from django_customer_contacts.conf import app_settings
-from django_customer_contacts.models import normalize_name
+from django_customer_contacts.normalize import email_key, name_key
 from django_customer_contacts.querysets import PRIMARY_CONTACT_ATTR, prefetch_primary_contacts
 
 from .models import Case, Customer, Invoice, Note
@@ -81,7 +81,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     if query:
         # A customer's name, or the name or email address of one of its contacts.
         matching_contacts = contacts.filter(customer=OuterRef("pk")).filter(
-            Q(name_key__contains=normalize_name(query)) | Q(emails__email_normalized__contains=query.lower())
+            Q(name_key__contains=name_key(query)) | Q(emails__email_normalized__contains=email_key(query))
         )
         customers = customers.filter(Q(name__icontains=query) | Exists(matching_contacts))
     kind = request.GET.get("kind", "")

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_customer_contacts import get_contact_model
-from django_customer_contacts.duplicates import find_duplicate_contacts
+from django_customer_contacts.services import find_duplicate_contacts
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, customer: list[str], as_json: bool, **options: Any) -> None:
         contacts = (
             get_contact_model()
-            ._default_manager.filter(scope_content_type__isnull=True)  # one-time contacts: not duplicates
+            ._default_manager.regular()  # one-time contacts: not duplicates
             .select_related("customer")
             .prefetch_related("emails", "phones")
         )

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_customer_contacts import get_contact_model
 from django_customer_contacts.exceptions import MergeError
-from django_customer_contacts.merging import merge_contacts, plan_merge
+from django_customer_contacts.services import merge_contacts, plan_merge
 
 
 class Command(BaseCommand):

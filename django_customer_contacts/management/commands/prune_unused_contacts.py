@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
@@ -35,8 +34,8 @@ class Command(BaseCommand):
         try:
             unused = model._default_manager.unused(days).exclude(is_primary=True).select_related("customer")
             review = list(model._default_manager.unused_review(days))
-        except ValidationError as exc:
-            raise CommandError(" ".join(exc.messages)) from exc
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
 
         if dry_run:
             self._report_review(review)

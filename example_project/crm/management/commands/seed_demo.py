@@ -44,7 +44,8 @@ from crm import demo_data as data
 from crm.models import Case, Customer, Invoice, Note
 from django_customer_contacts import get_contact_model
 from django_customer_contacts.conf import app_settings
-from django_customer_contacts.models import ContactEmail, ContactPhone, NotificationCategory, Tag, normalize_name
+from django_customer_contacts.models import ContactEmail, ContactPhone, NotificationCategory, Tag
+from django_customer_contacts.normalize import email_key, name_key
 from django_customer_contacts.services import record_communication, set_primary_contact
 
 SEED = 42
@@ -407,7 +408,7 @@ class DemoSeeder:
         skip = ["customer", "user", "scope_content_type", "primary_marker"]
         for record in records:
             contact = record.contact
-            contact.name_key = normalize_name(contact.full_name)
+            contact.name_key = name_key(contact.full_name)
             contact.full_clean(exclude=skip, validate_unique=False, validate_constraints=False)
             contact._history_date = contact.created
         bulk_create_with_history([record.contact for record in records], self.contact_model, batch_size=BATCH_SIZE)
@@ -418,7 +419,7 @@ class DemoSeeder:
             for model, value, kind in record.points:
                 if model is ContactEmail:
                     point = ContactEmail(contact=record.contact, email=value, kind=kind)
-                    point.email_normalized = ContactEmail.normalize(value)
+                    point.email_normalized = email_key(value)
                 else:
                     point = ContactPhone(contact=record.contact, number=value, kind=kind)
                 point.is_primary = model not in seen

@@ -18,7 +18,9 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from . import get_contact_model
-from .exceptions import ContactError
+from .exceptions import ErasureError
+from .locking import db_for_write, lock_contacts
+from .normalize import phone_spellings
 
 #: The contact's name after erasure; ``{pk}`` keeps two erased contacts from looking like duplicates.
 ERASED_NAME = "Anonymised #{pk}"
@@ -84,14 +86,6 @@ def _person_ids(contact_id: Any, using: str) -> set[Any]:
     return ids
 
 
-def _number_spellings(number: Any) -> set[str]:
-    """A phone number as people write it: E.164, international and national."""
-    spellings = {str(number)}
-    if getattr(number, "is_valid", lambda: False)():
-        spellings.update((number.as_e164, number.as_international, number.as_national))
-    return spellings
-
-
 def _scrub_text(text: str, strings: Iterable[str]) -> str:
     for value in sorted(strings, key=len, reverse=True):
         text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", ERASED_TEXT, text, flags=re.IGNORECASE)
@@ -134,23 +128,22 @@ def anonymize_contact(contact: Any, *, user: Any = None, unlink_user: bool = Fal
     The erasure itself is one history row, by ``user``, with the reason
     ``"GDPR erasure"``. Tags and host relations stay.
 
-    A contact linked to a user account raises ``ContactError`` — erasing a contact
+    A contact linked to a user account raises ``ErasureError`` (a ``ContactError``) — erasing a contact
     doesn't erase the account — unless ``unlink_user=True``; the account itself is
     then yours to delete or anonymise. Returns the contact, refreshed.
     """
     from .models import ContactEmail, ContactPhone, MergeRecord
 
     if contact.pk is None:
-        raise ContactError(_("This contact isn't saved, so there is nothing to erase."))
+        raise ErasureError(_("This contact isn't saved, so there is nothing to erase."))
     model = get_contact_model()
-    using = contact._state.db or "default"
+    using = db_for_write(contact)
     with transaction.atomic(using=using):
-        try:
-            fresh = model._default_manager.using(using).select_for_update().get(pk=contact.pk)
-        except model.DoesNotExist:
-            raise ContactError(_("This contact no longer exists.")) from None
+        fresh = lock_contacts([contact.pk], using, model._default_manager.all()).get(contact.pk)
+        if fresh is None:
+            raise ErasureError(_("This contact no longer exists."))
         if fresh.user_id is not None and not unlink_user:
-            raise ContactError(
+            raise ErasureError(
                 _(
                     "%(contact)s has a user account. Erasing the contact doesn't erase the account: "
                     "pass unlink_user=True to unlink it, then delete or anonymise the account."
@@ -180,7 +173,7 @@ def anonymize_contact(contact: Any, *, user: Any = None, unlink_user: bool = Fal
                 strings.add(full)
         strings.update(email_history.filter(id__in=email_ids).values_list("email", flat=True))
         for number in phone_history.filter(id__in=phone_ids).values_list("number", flat=True):
-            strings.update(_number_spellings(number))
+            strings.update(phone_spellings(number))
         strings.discard("")
 
         # Deleting writes "-" history rows holding the values: scrubbed below.

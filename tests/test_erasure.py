@@ -9,7 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 
 from django_customer_contacts import get_contact_model
-from django_customer_contacts.exceptions import ContactError
+from django_customer_contacts.exceptions import ErasureError
 from django_customer_contacts.models import ContactEmail, ContactPhone, MergeRecord, NotificationCategory, Tag
 from django_customer_contacts.services import anonymize_contact, enable_login, record_communication
 
@@ -192,7 +192,7 @@ def test_erasure_records_who_did_it(person, django_user_model):
 
 def test_a_contact_with_a_user_account_is_refused_and_nothing_changes(person):
     user = enable_login(person)
-    with pytest.raises(ContactError, match="unlink_user=True"):
+    with pytest.raises(ErasureError, match="unlink_user=True"):
         anonymize_contact(person)
     person.refresh_from_db()
     assert person.first_name == FIRST
@@ -254,5 +254,5 @@ def test_erasure_after_a_real_merge(customer, make_contact):
 
 
 def test_unsaved_contact_is_refused(customer):
-    with pytest.raises(ContactError):
+    with pytest.raises(ErasureError):
         anonymize_contact(get_contact_model()(customer=customer, last_name=LAST))

@@ -1,0 +1,193 @@
+"""The executor: ``merge_contacts`` carries out a plan.
+
+**Write**, per relation one statement each: history of the rows that change (for
+models with django-simple-history), the dropped rows, the move. Then the duplicates
+are deleted, main is saved, and the contacts' history is written. Then
+``contacts_merged`` is sent.
+
+The number of queries grows with the number of relations, never with the number of
+rows or duplicates. Rows are moved with ``QuerySet.update()`` and deleted with plain
+``DELETE`` statements, so Django's per-row ``save``/``delete``/``m2m_changed`` signals
+are not sent for them (nor for the deleted duplicates): ``contacts_merged`` is, with
+the record of what moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connections, models, transaction
+from django.db.models import Case, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from model_utils.fields import AutoLastModifiedField
+
+from .. import get_contact_model, history
+from ..locking import db_for_write
+from ..signals import contacts_merged
+from . import record as records
+from .planner import MergePlan, RelationPlan, build_plan, check_arguments
+from .relations import rows_of
+
+__all__ = ["delete_duplicates", "delete_rows", "merge_contacts", "move_relation", "save_main", "write_contact_history"]
+
+
+def merge_contacts(
+    main: Any,
+    duplicates: Any,
+    *,
+    field_sources: dict[str, Any] | None = None,
+    user: Any = None,
+    reason: str = "",
+) -> Any:
+    """Merge ``duplicates`` (contacts of main's customer) into ``main``; return the ``MergeRecord``.
+
+    Main's fields: ``field_sources`` maps a field name to the contact (main or a
+    duplicate, or its pk) whose value to keep. Otherwise main's non-blank values win and
+    blanks are filled from the duplicates in the order given; opt-outs win
+    (``email_allowed``, ``sms_allowed``, ``phone_allowed``, ``automated_followups``);
+    the newest marketing consent evidence (consent, date and source together) is kept;
+    ``last_contacted_at`` is the latest; a linked user moves to main when main has none.
+    If a duplicate was the primary contact, main becomes primary.
+
+    Every row of every installed model that points at a duplicate — foreign key,
+    one-to-one, many-to-many in either direction, generic foreign key — is repointed at
+    main. Emails and phones are de-duplicated (email case-insensitively, phones by
+    E.164) and main keeps its primary ones. A row that would duplicate one main already
+    has (the same many-to-many pair, a through row under a unique constraint) is dropped
+    and kept in the record. Then the duplicates are deleted. History shows the deletions
+    and main's change (and every moved or dropped row of a model with history) with the
+    reason ``"Merge #<record pk>: …"``.
+
+    Raises ``MergeError``, changing nothing, for an empty list, main among the
+    duplicates, a contact that no longer exists, contacts of different customers, two
+    linked users with no choice, a one-to-one that both hold, or a main that can't become
+    primary. Locks the customer, then the contacts in pk order. Sends ``contacts_merged``
+    inside the transaction: a receiver that raises undoes the merge.
+    """
+    model = get_contact_model()
+    duplicate_ids = check_arguments(model, main, duplicates)
+    using = db_for_write(main)
+    user = history.history_user(user)
+    with transaction.atomic(using=using):
+        plan = build_plan(model, main, duplicate_ids, field_sources or {}, using)
+        record = records.create_record(plan, user, reason)
+        now = timezone.now()
+        for relation_plan in plan.relations:
+            if relation_plan:
+                move_relation(relation_plan, plan, record, user, now)
+        delete_duplicates(plan)
+        save_main(plan)
+        write_contact_history(plan, record, user, now)
+        contacts_merged.send(sender=model, contact=plan.main, merged_ids=plan.merged_ids, record=record, user=user)
+    for model_field in model._meta.concrete_fields:
+        setattr(main, model_field.attname, getattr(plan.main, model_field.attname))
+    if hasattr(main, "_prefetched_objects_cache"):
+        main._prefetched_objects_cache = {}
+    return record
+
+
+def move_relation(relation_plan: RelationPlan, plan: MergePlan, record, user, now) -> None:
+    """Repoint one relation's rows at main: history, dropped rows, then one UPDATE."""
+    relation = relation_plan.relation
+    rows = rows_of(relation, [relation.key(d) for d in plan.duplicates], plan.content_types, plan.using)
+    changes: dict[str, Any] = {relation.field.attname: relation.key(plan.main)}
+    for model_field in relation.model._meta.concrete_fields:
+        if getattr(model_field, "auto_now", False) or isinstance(model_field, AutoLastModifiedField):
+            changes[model_field.attname] = now
+    if relation.is_contact_point:
+        changes["is_primary"] = (
+            Case(When(pk=relation_plan.new_primary, then=Value(True)), default=Value(False))
+            if relation_plan.new_primary is not None
+            else False
+        )
+    dropped = relation_plan.dropped_pks
+    history.write_history(
+        relation.model,
+        rows,
+        changes,
+        dropped,
+        user,
+        now,
+        moved_reason=records.change_reason(record, _("moved to contact %(pk)s") % {"pk": plan.main.pk}),
+        dropped_reason=records.change_reason(
+            record, _("removed, contact %(pk)s already has the same") % {"pk": plan.main.pk}
+        ),
+    )
+    if dropped:
+        # Dropped only after the record holds them (and history, above).
+        delete_rows(relation.model, dropped, plan.using)
+    if relation_plan.moved:
+        rows.update(**changes)
+
+
+def delete_duplicates(plan: MergePlan) -> None:
+    """Delete the duplicates, whose rows have all moved, with one statement."""
+    delete_rows(type(plan.main), plan.merged_ids, plan.using)
+
+
+def delete_rows(model: type[models.Model], pks: Iterable[Any], using: str) -> None:
+    """``DELETE`` the rows with these pks: no signals, no cascade, no history.
+
+    For rows the merge has accounted for already (in its record and history). One
+    statement, or one per ``max_query_params`` keys where the database limits them.
+    """
+    connection = connections[using]
+    pk_field = model._meta.pk
+    values = [pk_field.get_db_prep_value(pk, connection) for pk in pks]
+    quote = connection.ops.quote_name
+    sql = f"DELETE FROM {quote(model._meta.db_table)} WHERE {quote(pk_field.column)} IN "
+    size = connection.features.max_query_params or len(values) or 1
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), size):
+            chunk = values[start : start + size]
+            cursor.execute(sql + "(" + ", ".join(["%s"] * len(chunk)) + ")", chunk)
+
+
+def save_main(plan: MergePlan) -> None:
+    """Save main's merged values. An UPDATE only: it fails rather than re-insert main."""
+    main = plan.main
+    for attname, value in plan.values.items():
+        setattr(main, attname, value)
+    if plan.becomes_primary:
+        main.is_primary = True
+    fields = list(plan.sources)
+    if plan.becomes_primary:
+        fields.append("is_primary")
+    main.skip_history_when_saving = True  # written with the duplicates' below
+    try:
+        # TimeStampedModel adds ``modified`` to a non-empty list; main is touched either way.
+        main.save(update_fields=fields or ["modified"])
+    finally:
+        del main.skip_history_when_saving
+
+
+def write_contact_history(plan: MergePlan, record, user, now) -> None:
+    """One history row for main's change and one per deleted duplicate, in one INSERT."""
+    history_model = history.history_model_for(type(plan.main))
+    if history_model is None:
+        return
+    ids = ", ".join(str(pk) for pk in plan.merged_ids)
+    rows = [
+        history.history_row(
+            history_model,
+            plan.main,
+            "~",
+            user,
+            now,
+            records.change_reason(record, _("contacts %(ids)s merged into this one") % {"ids": ids}),
+        )
+    ]
+    rows += [
+        history.history_row(
+            history_model,
+            dup,
+            "-",
+            user,
+            now,
+            records.change_reason(record, _("merged into contact %(pk)s") % {"pk": plan.main.pk}),
+        )
+        for dup in plan.duplicates
+    ]
+    history_model._default_manager.using(plan.using).bulk_create(rows)

@@ -1,0 +1,399 @@
+"""The planner: everything a merge will do, worked out from the locked rows before any write.
+
+1. **Lock** the customer, then the contacts in pk order (see ``locking``), and check
+   again that they all still exist and belong to that customer.
+2. **Decide** main's field values (``rules``).
+3. **Plan**: one query reads, for every relation that points at the contact model
+   (``relations``), the duplicates' rows: which move to main, which would duplicate a
+   row main already has (dropped), and which would give main a second row on a
+   one-to-one (the merge is refused).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connections, models, router, transaction
+from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Value, When
+from django.db.models.functions import Cast, JSONObject
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import get_contact_model
+from ..exceptions import MergeError
+from ..locking import lock_contacts, lock_customer
+from .record import json_value
+from .relations import Relation, contact_content_type_ids, contact_relations, is_integer_field, rows_of
+from .rules import contact_label, merged_values
+
+__all__ = ["MergePlan", "RelationPlan", "build_plan", "check_arguments", "plan_merge"]
+
+# Nested JSON objects keep each under PostgreSQL's 100-argument limit for functions.
+_JSON_CHUNK = 50
+# SQLite allows 500 SELECTs in one compound statement.
+_UNION_CHUNK = 200
+
+
+# -- the plan ---------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class RelationPlan:
+    """What a merge does to one relation: the rows that move and the rows dropped.
+
+    ``moved`` and ``dropped`` map a duplicate's pk to row pks; ``rows`` holds the full
+    rows of dropped rows (and of every contact point), ``others`` the other side of a
+    many-to-many link, both by duplicate pk.
+    """
+
+    relation: Relation
+    moved: dict[Any, list[Any]] = field(default_factory=dict)
+    dropped: dict[Any, list[Any]] = field(default_factory=dict)
+    rows: dict[Any, list[dict[str, Any]]] = field(default_factory=dict)
+    others: dict[Any, list[Any]] = field(default_factory=dict)
+    primaries: dict[Any, Any] = field(default_factory=dict)
+    #: The contact point that becomes main's primary one, when main has none.
+    new_primary: Any = None
+
+    @property
+    def moved_count(self) -> int:
+        return sum(len(pks) for pks in self.moved.values())
+
+    @property
+    def dropped_count(self) -> int:
+        return sum(len(pks) for pks in self.dropped.values())
+
+    @property
+    def dropped_pks(self) -> list[Any]:
+        return [pk for pks in self.dropped.values() for pk in pks]
+
+    def __bool__(self) -> bool:
+        return bool(self.moved or self.dropped)
+
+
+@dataclass(eq=False)
+class MergePlan:
+    """Everything a merge will do, worked out from the locked rows before any write."""
+
+    main: Any
+    duplicates: list[Any]
+    customer: Any
+    #: Main's new field values, by attname (only those that change).
+    values: dict[str, Any]
+    #: For each changed field (by name), the pk of the contact its value comes from.
+    sources: dict[str, Any]
+    becomes_primary: bool
+    relations: list[RelationPlan]
+    using: str
+    #: The content types a generic foreign key to a contact may name.
+    content_types: list[int]
+
+    @property
+    def merged_ids(self) -> list[Any]:
+        return [dup.pk for dup in self.duplicates]
+
+    def describe(self) -> list[str]:
+        """The plan in sentences, for people (``merge_contacts --dry-run``)."""
+        lines = [
+            _("Merge %(duplicates)s into %(main)s.")
+            % {"duplicates": ", ".join(contact_label(d) for d in self.duplicates), "main": contact_label(self.main)}
+        ]
+        for name, source in self.sources.items():
+            lines.append(
+                _("%(field)s: %(value)r, from #%(source)s")
+                % {"field": name, "value": self.values[self.main._meta.get_field(name).attname], "source": source}
+            )
+        if self.becomes_primary:
+            lines.append(_("%(main)s becomes the primary contact.") % {"main": contact_label(self.main)})
+        for plan in self.relations:
+            if plan:
+                lines.append(
+                    _("%(relation)s: %(moved)d moved, %(dropped)d dropped (main already has them)")
+                    % {"relation": plan.relation.label, "moved": plan.moved_count, "dropped": plan.dropped_count}
+                )
+        return lines
+
+
+def plan_merge(main: Any, duplicates: Any, *, field_sources: dict[str, Any] | None = None) -> MergePlan:
+    """Work out what ``merge_contacts`` would do, and change nothing.
+
+    Raises ``MergeError`` for whatever ``merge_contacts`` would refuse. Locks the same
+    rows as a merge while it reads, in a transaction of its own.
+    """
+    model = get_contact_model()
+    duplicate_ids = check_arguments(model, main, duplicates)
+    using = router.db_for_write(model, instance=main)
+    with transaction.atomic(using=using):
+        return build_plan(model, main, duplicate_ids, field_sources or {}, using)
+
+
+def check_arguments(model: type[models.Model], main: Any, duplicates: Any) -> list[Any]:
+    """The duplicates' pks, in the order given, once each; refusals that need no query."""
+    if main is None or main.pk is None:
+        raise MergeError(_("Save the main contact before merging other contacts into it."))
+    ids: list[Any] = []
+    for duplicate in duplicates or ():
+        pk = getattr(duplicate, "pk", duplicate)
+        if pk is None:
+            raise MergeError(_("A contact that was never saved can't be merged."))
+        try:
+            pk = model._meta.pk.to_python(pk)
+        except ValidationError:
+            raise MergeError(_("%(pk)r is not a contact's key.") % {"pk": pk}) from None
+        if pk == main.pk:
+            raise MergeError(
+                _("%(contact)s is the main contact, so it can't also be one of the duplicates merged into it.")
+                % {"contact": contact_label(main)}
+            )
+        if pk not in ids:
+            ids.append(pk)
+    if not ids:
+        raise MergeError(
+            _("Choose at least one duplicate to merge into %(contact)s.") % {"contact": contact_label(main)}
+        )
+    return ids
+
+
+def build_plan(model: type[models.Model], main: Any, duplicate_ids: list[Any], sources: dict[str, Any], using: str):
+    relations = contact_relations(model)
+    fresh_main, duplicates, customer = _lock_merge_rows(model, main, duplicate_ids, relations, using)
+    values, changed_sources, becomes_primary = merged_values(model, fresh_main, duplicates, sources)
+    content_types = contact_content_type_ids(model, using)
+    relation_plans = _plan_relations(relations, fresh_main, duplicates, content_types, using)
+    return MergePlan(
+        main=fresh_main,
+        duplicates=duplicates,
+        customer=customer,
+        values=values,
+        sources=changed_sources,
+        becomes_primary=becomes_primary,
+        relations=relation_plans,
+        using=using,
+        content_types=content_types,
+    )
+
+
+def _lock_merge_rows(model, main, duplicate_ids, relations, using):
+    """Lock the customer, then the contacts in pk order; check what was read before.
+
+    The lock order every operation on a customer's contacts takes (see ``locking``),
+    so merges and primary changes of one customer queue at the customer row.
+    """
+    customer_model = model._meta.get_field("customer").related_model
+    try:
+        customer = lock_customer(main.customer_id, using)
+    except customer_model.DoesNotExist:
+        raise MergeError(
+            _("The customer of %(contact)s no longer exists.") % {"contact": contact_label(main)}
+        ) from None
+    # Whether each contact has a primary email/phone: main keeps its own.
+    primary_points = {
+        f"merge_has_primary_{i}": Exists(
+            relation.model._base_manager.filter(**{relation.field.name: OuterRef("pk"), "is_primary": True})
+        )
+        for i, relation in enumerate(relations)
+        if relation.is_contact_point
+    }
+    locked = lock_contacts([main.pk, *duplicate_ids], using, model._base_manager.annotate(**primary_points))
+    if main.pk not in locked:
+        raise MergeError(
+            _("%(contact)s no longer exists; it may have been merged or deleted meanwhile.")
+            % {"contact": contact_label(main)}
+        )
+    missing = [pk for pk in duplicate_ids if pk not in locked]
+    if missing:
+        raise MergeError(
+            _(
+                "Contact %(ids)s no longer exists; it may have been merged or deleted meanwhile. "
+                "Reload the contacts and choose again."
+            )
+            % {"ids": ", ".join(f"#{pk}" for pk in missing)}
+        )
+    fresh_main = locked[main.pk]
+    duplicates = [locked[pk] for pk in duplicate_ids]
+    if fresh_main.customer_id != customer.pk:
+        raise MergeError(
+            _("%(contact)s was moved to another customer meanwhile. Reload the contacts and try again.")
+            % {"contact": contact_label(fresh_main)}
+        )
+    strangers = [dup for dup in duplicates if dup.customer_id != fresh_main.customer_id]
+    if strangers:
+        raise MergeError(
+            _(
+                "Only contacts of the same customer can be merged, and %(contacts)s not of "
+                "%(customer)s, the customer of %(main)s."
+            )
+            % {
+                "contacts": ", ".join(contact_label(d) for d in strangers) + (" is" if len(strangers) == 1 else " are"),
+                "customer": customer,
+                "main": contact_label(fresh_main),
+            }
+        )
+    return fresh_main, duplicates, customer
+
+
+def _plan_relations(relations: list[Relation], main, duplicates, content_types, using: str) -> list[RelationPlan]:
+    """Read every duplicate's rows of every relation, in one query (a UNION).
+
+    For each row: the relation, its pk, the duplicate it belongs to, the other side of
+    a many-to-many link, whether it is a primary contact point, whether it collides with
+    a row of main (or of an earlier duplicate) under a unique constraint — dropped — or
+    on a one-to-one — refused — and, for dropped rows and contact points, the whole row.
+    """
+    plans = [RelationPlan(relation) for relation in relations]
+    branches = [
+        _plan_branch(index, relation, main, duplicates, content_types, using)
+        for index, relation in enumerate(relations)
+    ]
+    rows: list[tuple] = []
+    connection = connections[using]
+    for start in range(0, len(branches), _UNION_CHUNK):
+        first, *rest = branches[start : start + _UNION_CHUNK]
+        query = (first.union(*rest, all=True) if rest else first).order_by().query
+        sql, params = query.get_compiler(using).as_sql()
+        # One fetchall(): Django's iterator would fetch (and convert) 100 rows at a time.
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows.extend(cursor.fetchall())
+
+    owners = [{str(relation.key(dup)): dup.pk for dup in duplicates} for relation in relations]
+    # int() for the common integer keys: this loop runs once per row.
+    read_pk = [int if is_integer_field(r.model._meta.pk) else r.model._meta.pk.to_python for r in relations]
+    clashes: list[tuple[Relation, Any]] = []
+    for index, pk, owner, other, flags, row in rows:
+        plan = plans[index]
+        relation = plan.relation
+        dup_pk = owners[index].get(owner)
+        if dup_pk is None:  # a key the database spells its own way (UUIDs on SQLite)
+            dup_pk = owners[index][str(relation.field.to_python(owner))]
+        pk = read_pk[index](pk)
+        if flags & _CLASH:
+            clashes.append((relation, dup_pk))
+        (plan.dropped if flags & _DROP else plan.moved).setdefault(dup_pk, []).append(pk)
+        if row is not None:
+            plan.rows.setdefault(dup_pk, []).append(_row_values(relation.model, row))
+        if other is not None:
+            plan.others.setdefault(dup_pk, []).append(relation.other_field.to_python(other))
+        if flags & _PRIMARY and not flags & _DROP:
+            plan.primaries[dup_pk] = pk
+    if clashes:
+        relation, dup_pk = clashes[0]
+        dup = next(d for d in duplicates if d.pk == dup_pk)
+        raise MergeError(
+            _(
+                "%(contact)s and another of the contacts being merged each have a %(what)s, and a contact "
+                "can have only one. Delete or reassign one of them, then merge again."
+            )
+            % {"contact": contact_label(dup), "what": relation.model._meta.verbose_name}
+        )
+    for index, plan in enumerate(plans):
+        for pks in (*plan.moved.values(), *plan.dropped.values(), *plan.others.values()):
+            pks.sort()
+        if plan.relation.is_contact_point and plan.moved and not getattr(main, f"merge_has_primary_{index}"):
+            # Main had none of these: the first duplicate's primary one takes over.
+            candidates = [plan.primaries[d.pk] for d in duplicates if d.pk in plan.primaries]
+            plan.new_primary = candidates[0] if candidates else min(pk for pks in plan.moved.values() for pk in pks)
+    return plans
+
+
+def _collision(relation: Relation, main, duplicates, content_types: list[int], one_to_one: bool) -> Q | None:
+    """A condition true for a duplicate's row that collides with a row main (or an
+    earlier duplicate row) already has, under one of the relation's unique sets.
+
+    ``one_to_one`` picks the sets with no other fields (a contact holds one such row);
+    the others are links that exist once per contact, like a many-to-many pair.
+    """
+    name = relation.field.name
+    conditions = []
+    for others, condition in relation.unique_sets:
+        if bool(others) == one_to_one:
+            continue
+        holders = relation.model._base_manager.filter(
+            Q(**{name: relation.key(main)})
+            | Q(**{f"{name}__in": [relation.key(d) for d in duplicates], "pk__lt": OuterRef("pk")}),
+            **{other: OuterRef(other) for other in others},
+        )
+        if relation.is_generic:
+            holders = holders.filter(**{f"{relation.content_type_field.name}__in": content_types})
+        if condition is not None:
+            conditions.append(Q(Exists(holders.filter(condition))) & condition)
+        else:
+            conditions.append(Q(Exists(holders)))
+    if not conditions:
+        return None
+    combined = conditions[0]
+    for condition in conditions[1:]:
+        combined |= condition
+    return combined
+
+
+# A row's flags in the plan, as bits of one integer column.
+_DROP, _CLASH, _PRIMARY = 1, 2, 4
+
+
+def _flag(condition: Q | None, bit: int) -> models.Expression:
+    if condition is None:
+        return Value(0)
+    return Case(When(condition, then=Value(bit)), default=Value(0))
+
+
+def _row_json(model: type[models.Model]) -> JSONObject:
+    """The whole row as JSON, in chunks of fields (see ``_JSON_CHUNK``)."""
+    fields = [f for f in model._meta.concrete_fields if not f.generated]
+    chunks = [fields[i : i + _JSON_CHUNK] for i in range(0, len(fields), _JSON_CHUNK)]
+    return JSONObject(
+        **{f"part{n}": JSONObject(**{f.attname: F(f.attname) for f in chunk}) for n, chunk in enumerate(chunks)}
+    )
+
+
+def _plan_branch(index: int, relation: Relation, main, duplicates, content_types, using) -> models.QuerySet:
+    rows = rows_of(relation, [relation.key(d) for d in duplicates], content_types, using)
+    drop = _collision(relation, main, duplicates, content_types, one_to_one=False)
+    clash = _collision(relation, main, duplicates, content_types, one_to_one=True)
+    text = models.CharField()
+    # Only text and integers, read with a plain cursor: nothing to convert per row.
+    if relation.is_contact_point:
+        row = _row_json(relation.model)
+    elif drop is not None:
+        row = Case(When(drop, then=_row_json(relation.model)), default=Value(None))
+    else:
+        row = Value(None)
+    flags = _flag(drop, _DROP) + _flag(clash, _CLASH)
+    if relation.is_contact_point:
+        flags += _flag(Q(is_primary=True), _PRIMARY)
+    columns = {
+        "merge_relation": Value(index, output_field=models.IntegerField()),
+        "merge_pk": Cast("pk", text),
+        "merge_owner": Cast(relation.field.name, text),
+        "merge_other": Cast(relation.other_field.name, text) if relation.other_field else Value(None, text),
+        "merge_flags": ExpressionWrapper(flags, output_field=models.IntegerField()),
+        "merge_row": ExpressionWrapper(row, output_field=models.TextField()),
+    }
+    # No ORDER BY, here or on the UNION: Django 6.1 refuses a compound query ordered
+    # by the model's default ordering, and the plan doesn't depend on row order.
+    return rows.annotate(**columns).values_list(*columns).order_by()
+
+
+def _row_values(model: type[models.Model], data: Any) -> dict[str, Any]:
+    """A row read as JSON, with the values every backend spells its own way made equal."""
+    if isinstance(data, str):
+        data = json.loads(data)
+    flat: dict[str, Any] = {}
+    for part in data.values():
+        flat.update(json.loads(part) if isinstance(part, str) else part)
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    values = {}
+    for attname, value in flat.items():
+        model_field = fields[attname]
+        with contextlib.suppress(ValidationError):  # else kept as read
+            value = model_field.to_python(value)
+        if isinstance(value, datetime.datetime) and settings.USE_TZ and timezone.is_naive(value):
+            value = timezone.make_aware(value, datetime.UTC)
+        values[attname] = json_value(value)
+    return values

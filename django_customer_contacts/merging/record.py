@@ -1,0 +1,75 @@
+"""The merge record: snapshots of everything a merge changes, as JSON."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.translation import gettext as _
+
+from ..models import ContactEmail, ContactPhone, MergeRecord, NotificationCategory, Tag
+
+if TYPE_CHECKING:
+    from .planner import MergePlan
+
+__all__ = ["change_reason", "create_record", "json_value", "json_values"]
+
+
+def json_values(values: list[Any]) -> list[Any]:
+    # Row keys are all of one type: integers, the common case, as they are.
+    return values if not values or isinstance(values[0], int) else [json_value(v) for v in values]
+
+
+def json_value(value: Any) -> Any:
+    """``value`` as JSON can hold it: numbers, text, booleans and ``None`` as they are."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    try:
+        return DjangoJSONEncoder().default(value)
+    except TypeError:
+        return str(value)  # a phone number: E.164
+
+
+def create_record(plan: MergePlan, user: Any, reason: str):
+    by_model = {relation_plan.relation.model: relation_plan for relation_plan in plan.relations}
+    categories = by_model.get(NotificationCategory.contacts.through)
+    tags = by_model.get(Tag.contacts.through)
+    snapshots = {}
+    for dup in plan.duplicates:
+        dropped = {
+            relation_plan.relation.label: relation_plan.rows[dup.pk]
+            for relation_plan in plan.relations
+            if not relation_plan.relation.is_contact_point and dup.pk in relation_plan.rows
+        }
+        snapshots[str(dup.pk)] = {
+            "fields": {
+                f.attname: json_value(getattr(dup, f.attname)) for f in dup._meta.concrete_fields if not f.generated
+            },
+            "emails": by_model[ContactEmail].rows.get(dup.pk, []) if ContactEmail in by_model else [],
+            "phones": by_model[ContactPhone].rows.get(dup.pk, []) if ContactPhone in by_model else [],
+            "notification_categories": categories.others.get(dup.pk, []) if categories else [],
+            "tags": tags.others.get(dup.pk, []) if tags else [],
+            "user": json_value(dup.user_id),
+            "dropped": dropped,
+        }
+    moved = {
+        relation_plan.relation.label: {
+            "moved": {str(pk): json_values(pks) for pk, pks in relation_plan.moved.items()},
+            "dropped": {str(pk): json_values(pks) for pk, pks in relation_plan.dropped.items()},
+        }
+        for relation_plan in plan.relations
+        if relation_plan
+    }
+    return MergeRecord._default_manager.using(plan.using).create(
+        contact=plan.main,
+        merged_ids=[json_value(pk) for pk in plan.merged_ids],
+        snapshots=snapshots,
+        moved=moved,
+        field_sources={name: json_value(pk) for name, pk in plan.sources.items()},
+        user=user,
+        reason=reason,
+    )
+
+
+def change_reason(record, text: str) -> str:
+    return _("Merge #%(record)s: %(what)s") % {"record": record.pk, "what": text}

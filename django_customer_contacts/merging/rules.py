@@ -1,0 +1,124 @@
+"""Field rules: which value of each field the merged contact keeps.
+
+``field_sources`` first, then the rules :func:`~.executor.merge_contacts` documents.
+Pure Python on the locked rows: no queries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext as _
+
+from .. import get_contact_model
+from ..exceptions import MergeError
+
+__all__ = ["CONSENT", "NOT_MERGED", "OPT_OUTS", "contact_label", "mergeable_fields", "merged_values"]
+
+#: Fields that describe the row, not the person: never taken from a duplicate.
+NOT_MERGED = frozenset(
+    {"customer", "is_primary", "name_key", "created", "modified", "scope_content_type", "scope_object_id"}
+)
+#: Communication preferences: one contact's "no" is the merged contact's "no".
+OPT_OUTS = ("email_allowed", "sms_allowed", "phone_allowed", "automated_followups")
+#: Marketing consent travels as one piece of evidence: from the contact that gave it last.
+CONSENT = ("marketing_consent", "marketing_consent_at", "marketing_consent_source")
+
+
+def contact_label(contact: Any) -> str:
+    return f"{contact} (#{contact.pk})"
+
+
+def mergeable_fields(model: type[models.Model] | None = None) -> list[models.Field]:
+    """The contact fields whose value a merge chooses (``field_sources`` keys).
+
+    Every editable field of the contact model — a host's own fields too — but the
+    ones that describe the row rather than the person (``NOT_MERGED``).
+    """
+    model = model or get_contact_model()
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if not f.primary_key and not f.generated and f.editable and f.name not in NOT_MERGED
+    ]
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def merged_values(model, main, duplicates, sources):
+    """Main's new field values: ``field_sources``, then the rules of ``merge_contacts``."""
+    contacts = [main, *duplicates]
+    by_pk = {contact.pk: contact for contact in contacts}
+    mergeable = {f.name: f for f in mergeable_fields(model)}
+    chosen: dict[str, Any] = {}
+    for name, source in sources.items():
+        if name not in mergeable:
+            raise MergeError(
+                _("%(field)s can't be chosen when merging. Fields you can choose: %(fields)s.")
+                % {"field": name, "fields": ", ".join(sorted(mergeable))}
+            )
+        pk = getattr(source, "pk", source)
+        if pk not in by_pk:
+            raise MergeError(
+                _("The value of %(field)s must come from the main contact or one of the duplicates, not #%(pk)s.")
+                % {"field": name, "pk": pk}
+            )
+        chosen[name] = by_pk[pk]
+
+    def rule(name: str, attname: str) -> Any:
+        values = [(getattr(contact, attname), contact) for contact in contacts]
+        if name in OPT_OUTS:
+            return next((contact for value, contact in values if not value), main)
+        if name in CONSENT:
+            return consent_source
+        if name == "last_contacted_at":
+            contacted = [(value, contact) for value, contact in values if value is not None]
+            return max(contacted, key=lambda pair: pair[0])[1] if contacted else main
+        if name == "user":
+            users = {value for value, _contact in values if value is not None}
+            if len(users) > 1:
+                raise MergeError(
+                    _(
+                        "%(contacts)s each have a user account, and a contact can have only one. Choose "
+                        "the one to keep with field_sources={'user': contact}, or unlink the other first."
+                    )
+                    % {"contacts": ", ".join(contact_label(c) for v, c in values if v is not None)}
+                )
+        return next((contact for value, contact in values if not _is_blank(value)), main)
+
+    dated = [contact for contact in contacts if contact.marketing_consent_at is not None]
+    # max() keeps the first of equal dates: main before the duplicates, in their order.
+    consent_source = max(dated, key=lambda c: c.marketing_consent_at) if dated else main
+
+    values: dict[str, Any] = {}
+    changed_sources: dict[str, Any] = {}
+    for name, model_field in mergeable.items():
+        attname = model_field.attname
+        source = chosen.get(name) or rule(name, attname)
+        value = getattr(source, attname)
+        if value != getattr(main, attname):
+            values[attname] = value
+            changed_sources[name] = source.pk
+
+    becomes_primary = not main.is_primary and any(dup.is_primary for dup in duplicates)
+    if main.is_primary or becomes_primary:
+        if not values.get("is_active", main.is_active):
+            raise MergeError(
+                _(
+                    "%(main)s would be the primary contact but is inactive. Activate it, or choose "
+                    "an active contact as the main one."
+                )
+                % {"main": contact_label(main)}
+            )
+        if main.is_one_time:
+            raise MergeError(
+                _(
+                    "%(main)s is a one-time contact, so it can't take over as the primary contact. "
+                    "Choose the primary contact as the main one."
+                )
+                % {"main": contact_label(main)}
+            )
+    return values, changed_sources, becomes_primary
