@@ -1,4 +1,6 @@
-from django.apps import AppConfig
+import contextlib
+
+from django.apps import AppConfig, apps
 from django.conf import settings
 from django.db.models.signals import pre_delete
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +27,7 @@ class CustomerContactsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import (
-            checks,  # noqa: F401  (registers the system checks)
+            checks,
             get_contact_model,
         )
         from .receivers import protect_primary_contact
@@ -39,3 +41,9 @@ class CustomerContactsConfig(AppConfig):
             sender=contact_model,
             dispatch_uid="customer_contacts.protect_primary_contact",
         )
+        # The one place the contact admin is registered (CONTACT_ADMIN_CLASS).
+        if apps.is_installed("django.contrib.admin") and not checks.check_customer_model():
+            from .admin import register_contact_admin
+
+            with contextlib.suppress(ImportError):  # reported by customer_contacts.E009
+                register_contact_admin()

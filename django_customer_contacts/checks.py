@@ -149,6 +149,34 @@ def check_options() -> list[Error]:
     return errors
 
 
+def check_contact_admin_class() -> list[Error]:
+    path = app_settings.contact_admin_class if isinstance(app_settings.options, dict) else None
+    if path is None:
+        return []
+    hint = "Give the dotted path of a ModelAdmin subclass (or None to register the contact admin yourself)."
+    try:
+        target = import_string(path) if isinstance(path, str) else path
+    except (ImportError, TypeError, ValueError) as exc:
+        return [
+            Error(
+                f"CUSTOMER_CONTACTS['CONTACT_ADMIN_CLASS'] = {path!r} can't be imported: {exc}",
+                hint=hint,
+                id="customer_contacts.E009",
+            )
+        ]
+    from django.contrib.admin import ModelAdmin
+
+    if not (isinstance(target, type) and issubclass(target, ModelAdmin)):
+        return [
+            Error(
+                f"CUSTOMER_CONTACTS['CONTACT_ADMIN_CLASS'] = {path!r} is not a ModelAdmin subclass.",
+                hint=hint,
+                id="customer_contacts.E009",
+            )
+        ]
+    return []
+
+
 @register(Tags.models)
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
-    return [*check_customer_model(), *check_contact_model(), *check_options()]
+    return [*check_customer_model(), *check_contact_model(), *check_options(), *check_contact_admin_class()]

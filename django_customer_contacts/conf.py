@@ -23,6 +23,7 @@ DEFAULTS: dict[str, Any] = {
     "UNUSED_AFTER_DAYS": 182,
     "UNUSED_REVIEW_THRESHOLD": 30,
     "SMS_ENABLED": True,
+    "CONTACT_ADMIN_CLASS": "django_customer_contacts.admin.ContactAdmin",
 }
 
 EMAIL_UNIQUE_CHOICES = ("customer", "global", None)
@@ -84,6 +85,11 @@ class AppSettings:
     @property
     def sms_enabled(self) -> bool:
         return bool(self._option("SMS_ENABLED"))
+
+    @property
+    def contact_admin_class(self) -> Any:
+        """The dotted path (or class) of the contact's ``ModelAdmin``; ``None``: not registered."""
+        return self._option("CONTACT_ADMIN_CLASS")
 
 
 app_settings = AppSettings()

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from . import get_contact_model
 from .conf import app_settings
 
-__all__ = ["check_threshold", "needs_unused_review", "unused_cutoff", "unused_review_count"]
+__all__ = ["check_threshold", "needs_unused_review", "unused_cutoff", "unused_review_count", "unused_review_due"]
 
 
 def _is_count(value: object, minimum: int) -> bool:
@@ -57,6 +57,17 @@ def unused_review_count(customer: Any, *, days: int | None = None) -> int:
     return get_contact_model()._default_manager.filter(customer_id=customer_id).unused(days).count()
 
 
+def unused_review_due(customer: Any, *, days: int | None = None, threshold: int | None = None) -> int:
+    """How many unused contacts ``customer`` has when that is at least the threshold, else 0.
+
+    One query. For a notice that says how many contacts to review, as the admin's
+    customer page shows.
+    """
+    threshold = check_threshold(threshold)
+    count = unused_review_count(customer, days=days)
+    return count if count >= threshold else 0
+
+
 def needs_unused_review(customer: Any, *, days: int | None = None, threshold: int | None = None) -> bool:
     """Whether ``customer`` has ``UNUSED_REVIEW_THRESHOLD`` or more unused contacts. One query.
 
@@ -64,4 +75,4 @@ def needs_unused_review(customer: Any, *, days: int | None = None, threshold: in
     of unused contacts, as the admin's customer page does; ``ContactQuerySet.unused_review()``
     lists every customer due a review at once.
     """
-    return unused_review_count(customer, days=days) >= check_threshold(threshold)
+    return bool(unused_review_due(customer, days=days, threshold=threshold))

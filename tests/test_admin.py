@@ -373,6 +373,22 @@ def test_customer_page_tells_staff_to_review_unused_contacts(staff_client, custo
     assert sorted(c.first_name for c in listed) == ["Old0", "Old1", "Old2"]
 
 
+def test_the_review_notice_and_needs_unused_review_agree_on_one_time_contacts(
+    staff_client, customer, make_contact, settings
+):
+    """One-time contacts count as unused like any other (docs: unused contacts)."""
+    from django_customer_contacts.services import needs_unused_review
+
+    settings.CUSTOMER_CONTACTS = {"UNUSED_REVIEW_THRESHOLD": 1}
+    make_contact(customer, first_name="Primary")
+    visitor = make_contact(customer, first_name="Visitor", scope=customer)
+    assert visitor.is_one_time
+    get_contact_model().objects.filter(pk=visitor.pk).update(created=visitor.created.replace(year=2000))
+    html = staff_client.get(customer_url(customer)).content.decode()
+    assert needs_unused_review(customer)
+    assert "This customer has 1 unused contact." in html
+
+
 def test_no_review_notice_below_the_threshold(staff_client, customer, make_contact, settings):
     settings.CUSTOMER_CONTACTS = {"UNUSED_REVIEW_THRESHOLD": 3}
     make_contact(customer, first_name="Primary")

@@ -5,7 +5,7 @@ import pytest
 from django_customer_contacts import get_contact_model
 from django_customer_contacts.exceptions import PrimaryContactError
 from django_customer_contacts.models import Tag
-from django_customer_contacts.services import set_primary_contact
+from django_customer_contacts.services import find_duplicate_contacts, set_primary_contact
 
 
 @pytest.fixture
@@ -62,13 +62,8 @@ def test_the_customer_itself_can_scope_a_one_time_contact(customer, contact):
 
 
 def test_one_time_contacts_are_left_out_of_duplicate_detection(customer, contact, case):
-    from django_customer_contacts import services
-
-    find = getattr(services, "find_duplicate_contacts", None)
-    if find is None:
-        pytest.skip("duplicate detection is not in this checkout yet")
     contact.add_email("jane@example.com")
     twin = get_contact_model().objects.create(customer=customer, first_name="Jane", last_name="Smith", scope=case)
     twin.add_email("jane.case@example.com")
-    groups = list(find())
+    groups = list(find_duplicate_contacts())
     assert not any(twin in group.contacts for group in groups)

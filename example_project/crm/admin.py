@@ -3,8 +3,8 @@
 * ``CustomerAdmin`` adds the app's ``ContactInline`` (the customer's contacts, primary first).
 * Notes attach to customers, cases and contacts through a generic foreign key, so
   they are edited inline with ``GenericTabularInline`` on all three.
-* The app registers its ``ContactAdmin``; the CRM swaps in a subclass that adds the
-  notes inline, the way a host extends any registered ``ModelAdmin``.
+* The app registers the contact admin named by its ``CONTACT_ADMIN_CLASS`` option;
+  the CRM's settings name ``CrmContactAdmin``, a subclass that adds the notes inline.
 """
 
 from __future__ import annotations
@@ -122,7 +122,3 @@ class CrmContactAdmin(NotesAdminMixin, ContactAdmin):
     """The app's contact admin, plus the notes kept on each contact."""
 
     inlines = [*ContactAdmin.inlines, NoteInline]
-
-
-admin.site.unregister(get_contact_model())
-admin.site.register(get_contact_model(), CrmContactAdmin)

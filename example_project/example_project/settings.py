@@ -106,6 +106,8 @@ CUSTOMER_CONTACTS = {
     # ... and a customer with this many unused contacts gets a review notice. The
     # app's default is 30; the demo data is smaller than a real CRM, so 5 here.
     "UNUSED_REVIEW_THRESHOLD": 5,
+    # The contact admin: the app's ContactAdmin plus the CRM's notes (crm/admin.py).
+    "CONTACT_ADMIN_CLASS": "crm.admin.CrmContactAdmin",
 }
 
 # Phone numbers typed without a +country prefix are read as UK numbers.

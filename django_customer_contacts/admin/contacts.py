@@ -1,79 +1,32 @@
-"""Django admin for contacts: ``ContactAdmin`` and ``ContactInline`` for the host's customer admin."""
+"""``ContactAdmin``: the contact changelist, change form, actions and the merge page."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import phonenumbers
-from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.auth import get_permission_codename, get_user_model
-from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.db.models import OuterRef, Subquery
+from django.db import transaction
+from django.db.models import OuterRef
 from django.http import HttpResponseRedirect
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import get_contact_model
-from .accounts import enable_login
-from .conf import app_settings
-from .exceptions import ContactError, PrimaryContactError
-from .export import csv_response
-from .models import ContactEmail, ContactPhone, NotificationCategory, Tag
-from .permissions import can_change_contact, can_delete_contact
-from .services import set_primary_contact
+from ..exceptions import ContactError, PrimaryContactError
+from ..export import csv_response
+from ..forms import ContactForm, ContactPointFormSet
+from ..models import ContactEmail, ContactPhone
+from ..normalize import phone_search_key
+from ..permissions import can_change_contact, can_delete_contact
+from ..querysets import first_point
+from ..services import enable_login, set_primary_contact
+from .filters import OneTimeFilter, UnusedFilter
+from .merge import MergeView
 
-
-class ContactForm(forms.ModelForm):
-    """The contact form, with the tag and category relations that live on their own models."""
-
-    notification_categories = forms.ModelMultipleChoiceField(
-        label=_("notification categories"),
-        queryset=NotificationCategory.objects.all(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    tags = forms.ModelMultipleChoiceField(label=_("tags"), queryset=Tag.objects.all(), required=False)
-
-    class Meta:
-        model = get_contact_model()
-        # exclude, not fields: a host's own contact model shows its extra fields too.
-        exclude = ["is_primary", "scope_content_type", "scope_object_id"]  # noqa: DJ006
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.instance.pk is not None:
-            self.fields["notification_categories"].initial = self.instance.notification_categories.all()
-            self.fields["tags"].initial = self.instance.tags.all()
-
-    def save_relations(self) -> None:
-        self.instance.notification_categories.set(self.cleaned_data["notification_categories"])
-        self.instance.tags.set(self.cleaned_data["tags"])
-
-
-class ContactPointFormSet(forms.BaseInlineFormSet):
-    """Refuses the same address twice in one submission, ignoring case."""
-
-    def clean(self) -> None:
-        super().clean()
-        seen: set[str] = set()
-        for form in self.forms:
-            if not form.has_changed() and not form.instance.pk:
-                continue
-            if self.can_delete and self._should_delete_form(form):
-                continue
-            value = form.cleaned_data.get("email") or form.cleaned_data.get("number")
-            if not value:
-                continue
-            key = str(value).strip().lower()
-            if key in seen:
-                raise ValidationError(_("%(value)s is entered twice.") % {"value": value})
-            seen.add(key)
+__all__ = ["ContactAdmin", "ContactEmailInline", "ContactPhoneInline", "delete_selected"]
 
 
 class ContactPointInlineMixin:
@@ -115,55 +68,6 @@ def delete_selected(modeladmin: admin.ModelAdmin, request: Any, queryset: Any) -
     except PrimaryContactError as exc:
         modeladmin.message_user(request, str(exc), messages.ERROR)
         return None
-
-
-class OneTimeFilter(admin.SimpleListFilter):
-    title = _("one-time")
-    parameter_name = "one_time"
-
-    def lookups(self, request: Any, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("yes", _("Yes")), ("no", _("No"))]
-
-    def queryset(self, request: Any, queryset: Any) -> Any:
-        if self.value() == "yes":
-            return queryset.one_time()
-        if self.value() == "no":
-            return queryset.regular()
-        return queryset
-
-
-class UnusedFilter(admin.SimpleListFilter):
-    title = _("unused")
-    parameter_name = "unused"
-
-    def lookups(self, request: Any, model_admin: Any) -> list[tuple[str, Any]]:
-        return [("yes", _("Unused for %(days)d days") % {"days": app_settings.unused_after_days})]
-
-    def queryset(self, request: Any, queryset: Any) -> Any:
-        return queryset.unused() if self.value() == "yes" else queryset
-
-
-def parse_phone_search(term: str) -> str | None:
-    """The E.164 form of a search term that reads as a phone number, else ``None``.
-
-    Staff type numbers as they were told them (``07911 123456``, ``+44 7911 123456``);
-    numbers are stored in E.164, so the term is parsed with ``PHONENUMBER_DEFAULT_REGION``.
-    """
-    term = term.strip()
-    if sum(char.isdigit() for char in term) < 5 or any(char.isalpha() for char in term):
-        return None
-    try:
-        number = phonenumbers.parse(term, getattr(settings, "PHONENUMBER_DEFAULT_REGION", None))
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _primary_point_value(model: type[models.Model], field: str) -> Subquery:
-    primary = model._default_manager.filter(contact=OuterRef("pk"), is_primary=True)
-    return Subquery(primary.values(field)[:1])
 
 
 class ContactAdmin(SimpleHistoryAdmin):
@@ -235,8 +139,8 @@ class ContactAdmin(SimpleHistoryAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                primary_email_value=_primary_point_value(ContactEmail, "email"),
-                primary_phone_value=_primary_point_value(ContactPhone, "number"),
+                primary_email_value=first_point(ContactEmail._default_manager.filter(contact=OuterRef("pk")), "email"),
+                primary_phone_value=first_point(ContactPhone._default_manager.filter(contact=OuterRef("pk")), "number"),
             )
         )
 
@@ -250,7 +154,7 @@ class ContactAdmin(SimpleHistoryAdmin):
 
     def get_search_results(self, request: Any, queryset: Any, search_term: str) -> tuple[Any, bool]:
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        number = parse_phone_search(search_term)
+        number = phone_search_key(search_term)
         if number:
             results |= queryset.filter(phones__number=number)
             may_have_duplicates = True
@@ -264,9 +168,7 @@ class ContactAdmin(SimpleHistoryAdmin):
 
     # -- extra pages and actions ------------------------------------------------------
 
-    def get_urls(self) -> list[Any]:
-        from .admin_merge import MergeView
-
+    def get_urls(self) -> list[URLPattern]:
         opts = self.model._meta
         merge = path(
             "merge/",
@@ -361,73 +263,3 @@ class ContactAdmin(SimpleHistoryAdmin):
             opts = self.model._meta
             url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change", args=[object_id])
             return HttpResponseRedirect(url)
-
-
-class ContactInlineFormSet(forms.BaseInlineFormSet):
-    """Refuses to delete the primary contact while another contact stays.
-
-    Rows the user may not change (customer-managed contacts) are shown disabled.
-    """
-
-    user: Any = None
-
-    def _construct_form(self, i: int, **kwargs: Any) -> Any:
-        form = super()._construct_form(i, **kwargs)
-        if form.instance.pk is not None and not can_change_contact(self.user, form.instance):
-            for field in form.fields.values():
-                field.disabled = True
-        return form
-
-    def clean(self) -> None:
-        super().clean()
-        deleted = [form.instance for form in self.deleted_forms if form.instance.pk]
-        if not any(contact.is_primary for contact in deleted):
-            return
-        staying = [
-            form.instance
-            for form in self.forms
-            if form.instance.pk and form not in self.deleted_forms and form.instance.is_active
-        ]
-        if staying:
-            raise ValidationError(
-                _(
-                    "The primary contact can't be deleted while the customer has other contacts. "
-                    "Make another contact primary first."
-                )
-            )
-
-
-class ContactInline(admin.TabularInline):
-    """Add this to your customer's ModelAdmin: its contacts, primary first."""
-
-    model = get_contact_model()
-    formset = ContactInlineFormSet
-    template = "admin/customer_contacts/contact_inline_tabular.html"
-    fields = ["title", "first_name", "last_name", "job_title", "is_primary", "is_active"]
-    #: Set per request by get_formset(): (count, link) when the customer is due a review.
-    unused_review: tuple[int, str] | None = None
-    readonly_fields = ["is_primary"]
-    show_change_link = True
-    extra = 0
-
-    def get_queryset(self, request: Any) -> Any:
-        return super().get_queryset(request).regular().order_by("-is_primary", "last_name", "first_name")
-
-    def get_formset(self, request: Any, obj: Any = None, **kwargs: Any) -> Any:
-        # Inline instances are made per request, so this is safe to keep on self.
-        self.unused_review = self._unused_review(obj)
-        formset = super().get_formset(request, obj, **kwargs)
-        return type(formset.__name__, (formset,), {"user": request.user})
-
-    def _unused_review(self, customer: Any) -> tuple[int, str] | None:
-        if customer is None or customer.pk is None:
-            return None
-        count = self.model._default_manager.for_customer(customer).unused().count()
-        if count < app_settings.unused_review_threshold:
-            return None
-        opts = self.model._meta
-        url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist")
-        return count, f"{url}?{urlencode({'customer__pk__exact': customer.pk, 'unused': 'yes'})}"
-
-
-admin.site.register(get_contact_model(), ContactAdmin)

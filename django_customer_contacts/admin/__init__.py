@@ -1,0 +1,53 @@
+"""The Django admin for contacts. Importing it registers nothing.
+
+``ContactAdmin``
+    The contact changelist and change form, with the merge page and the actions.
+``ContactInline``
+    A customer's contacts, for the host's own customer ``ModelAdmin``.
+
+The app registers the contact admin itself, once, in ``AppConfig.ready()``
+(:func:`register_contact_admin`): the class named by the ``CONTACT_ADMIN_CLASS``
+option, ``ContactAdmin`` by default. Name your own subclass there to use it instead,
+or set the option to ``None`` and register the contact model yourself, on any site.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.module_loading import import_string
+
+from .. import get_contact_model
+from ..conf import app_settings
+from .contacts import ContactAdmin, ContactEmailInline, ContactPhoneInline, delete_selected
+from .customers import ContactInline, ContactInlineFormSet
+from .filters import OneTimeFilter, UnusedFilter
+from .merge import MergeView
+
+__all__ = [
+    "ContactAdmin",
+    "ContactEmailInline",
+    "ContactInline",
+    "ContactInlineFormSet",
+    "ContactPhoneInline",
+    "MergeView",
+    "OneTimeFilter",
+    "UnusedFilter",
+    "delete_selected",
+    "register_contact_admin",
+]
+
+
+def register_contact_admin(site: admin.AdminSite | None = None) -> type[admin.ModelAdmin] | None:
+    """Register the contact model on ``site`` (default: ``admin.site``) with ``CONTACT_ADMIN_CLASS``.
+
+    Does nothing when the option is ``None`` or the model is registered on that site
+    already (by the host's own ``admin.py``). Returns the class registered, if any.
+    """
+    site = site if site is not None else admin.site
+    path = app_settings.contact_admin_class
+    model = get_contact_model()
+    if path is None or site.is_registered(model):
+        return None
+    admin_class: type[admin.ModelAdmin] = import_string(path) if isinstance(path, str) else path
+    site.register(model, admin_class)
+    return admin_class

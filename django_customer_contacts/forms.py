@@ -1,0 +1,160 @@
+"""Forms shared by the admin and the customer pages.
+
+``ContactForm`` edits a contact with its tags and notification categories;
+``ContactPointFormSet`` is the base of the email and phone formsets; ``MergeForm``
+is the merge page's choice of the contact to keep and, field by field, the value to
+keep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from . import get_contact_model
+from .merging import mergeable_fields
+from .models import NotificationCategory, Tag
+from .normalize import email_key
+
+if TYPE_CHECKING:
+    from .merging import MergePlan
+    from .models import AbstractContact
+
+__all__ = ["ContactForm", "ContactPointFormSet", "MergeForm", "display_value"]
+
+
+class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The contact form, with the tag and category relations that live on their own models."""
+
+    notification_categories = forms.ModelMultipleChoiceField(
+        label=_("notification categories"),
+        queryset=NotificationCategory.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    tags = forms.ModelMultipleChoiceField(label=_("tags"), queryset=Tag.objects.all(), required=False)
+
+    class Meta:
+        model = get_contact_model()
+        # exclude, not fields: a host's own contact model shows its extra fields too.
+        exclude = ["is_primary", "scope_content_type", "scope_object_id"]  # noqa: DJ006
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields["notification_categories"].initial = self.instance.notification_categories.all()
+            self.fields["tags"].initial = self.instance.tags.all()
+
+    def save_relations(self) -> None:
+        """Save the tags and categories (after the contact itself is saved)."""
+        self.instance.notification_categories.set(self.cleaned_data["notification_categories"])
+        self.instance.tags.set(self.cleaned_data["tags"])
+
+
+class ContactPointFormSet(forms.BaseInlineFormSet):  # type: ignore[type-arg]
+    """Refuses the same address or number twice in one submission (addresses ignoring case)."""
+
+    def clean(self) -> None:
+        super().clean()
+        seen: set[str] = set()
+        for form in self.forms:
+            if not form.has_changed() and not form.instance.pk:
+                continue
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            email = form.cleaned_data.get("email")
+            value = email or form.cleaned_data.get("number")
+            if not value:
+                continue
+            key = email_key(email) if email else str(value)
+            if key in seen:
+                raise ValidationError(_("%(value)s is entered twice.") % {"value": value})
+            seen.add(key)
+
+
+def display_value(contact: models.Model, field: models.Field[Any, Any]) -> str:
+    """``field`` of ``contact`` as a person reads it: choice labels, ``""`` for blanks."""
+    value = getattr(contact, field.name)
+    if field.choices:
+        value = getattr(contact, f"get_{field.name}_display")()
+    return "" if value in (None, "") else str(value)
+
+
+class MergeForm(forms.Form):
+    """Which of ``contacts`` to keep (``main``), the value to keep of each field that
+    differs (``field_<name>``), and why (``reason``).
+
+    Only fields whose values differ between the contacts are offered. A choice that
+    names none of the contacts is ignored: the default applies (the primary contact,
+    else the first one, as main; the merge rules for the fields).
+    """
+
+    main = forms.ChoiceField(label=_("Keep this contact"), required=False, widget=forms.RadioSelect)
+    reason = forms.CharField(label=_("Reason (kept in the merge record and history)"), required=False, strip=False)
+
+    def __init__(self, contacts: Sequence[AbstractContact], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.contacts = list(contacts)
+        self.by_pk = {str(contact.pk): contact for contact in self.contacts}
+        choices = [(pk, str(contact)) for pk, contact in self.by_pk.items()]
+        self.fields["main"].choices = choices  # type: ignore[attr-defined]
+        self.differing = [
+            f
+            for f in mergeable_fields(get_contact_model())
+            if len({display_value(contact, f) for contact in self.contacts}) > 1
+        ]
+        for model_field in self.differing:
+            self.fields[f"field_{model_field.name}"] = forms.ChoiceField(
+                label=model_field.verbose_name, choices=choices, required=False, widget=forms.RadioSelect
+            )
+        self.is_valid()  # cleans what was chosen; invalid choices fall back to the defaults
+
+    def _chosen(self, name: str) -> AbstractContact | None:
+        return self.by_pk.get(getattr(self, "cleaned_data", {}).get(name) or "")
+
+    @property
+    def main_contact(self) -> AbstractContact:
+        """The contact to keep: the one chosen, else the primary contact, else the first."""
+        default = next((contact for contact in self.contacts if contact.is_primary), self.contacts[0])
+        return self._chosen("main") or default
+
+    @property
+    def duplicates(self) -> list[AbstractContact]:
+        main = self.main_contact
+        return [contact for contact in self.contacts if contact is not main]
+
+    @property
+    def field_sources(self) -> dict[str, AbstractContact]:
+        """``merge_contacts``' ``field_sources``: the values chosen, by field name."""
+        chosen = {f.name: self._chosen(f"field_{f.name}") for f in self.differing}
+        return {name: contact for name, contact in chosen.items() if contact is not None}
+
+    @property
+    def reason_text(self) -> str:
+        return str(getattr(self, "cleaned_data", {}).get("reason") or "")
+
+    def rows(self, plan: MergePlan | None) -> list[dict[str, Any]]:
+        """The comparison table: per differing field, each contact's value and which is chosen."""
+        sources = self.field_sources
+        main = self.main_contact
+        rows = []
+        for model_field in self.differing:
+            chosen = plan.sources.get(model_field.name, main.pk) if plan else main.pk
+            if model_field.name in sources:
+                chosen = sources[model_field.name].pk
+            rows.append(
+                {
+                    "name": model_field.name,
+                    "label": model_field.verbose_name,
+                    "cells": [
+                        {"contact": c, "value": display_value(c, model_field), "chosen": c.pk == chosen}
+                        for c in self.contacts
+                    ],
+                }
+            )
+        return rows
