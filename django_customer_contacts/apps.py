@@ -1,3 +1,5 @@
+from types import ModuleType
+
 from django.apps import AppConfig
 from django.conf import settings
 from django.db.models.signals import pre_delete
@@ -14,7 +16,7 @@ class CustomerContactsConfig(AppConfig):
     # not drift with the host's DEFAULT_AUTO_FIELD.
     default_auto_field = "django.db.models.BigAutoField"
 
-    def __init__(self, app_name, app_module):
+    def __init__(self, app_name: str, app_module: ModuleType | None) -> None:
         super().__init__(app_name, app_module)
         # Like AUTH_USER_MODEL, the setting exists even when the host leaves it out:
         # host models and the migrations Django writes for them name

@@ -8,7 +8,7 @@ people make. The next ordinary save of the contact carries the value into histor
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -19,11 +19,16 @@ from . import get_contact_model
 from .conf import app_settings
 from .exceptions import ContactError
 
+if TYPE_CHECKING:
+    from .models import AbstractContact
+
+_Contact = TypeVar("_Contact", bound="AbstractContact")
+
 #: The channels ``record_communication`` accepts.
 COMMUNICATION_CHANNELS = ("email", "sms", "phone", "letter", "meeting", "other")
 
 
-def record_communication(contact: Any, *, channel: str, when: datetime | None = None) -> Any:
+def record_communication(contact: _Contact, *, channel: str, when: datetime | None = None) -> _Contact:
     """Note that ``contact`` was reached on ``channel`` at ``when`` (default: now).
 
     Sets ``last_contacted_at`` with a single ``UPDATE``: no ``save()``, no history
