@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the test suite: every database on one Django, SQLite on every supported
-# Django and Python, the swapped-model scenario, lint, the migrations check, docs.
+# Django and Python, the swapped-model scenario, lint, mypy, the migrations check, docs.
 # Works on a fresh machine that has Python 3.11+ and the database servers:
 # it installs tox (with tox-uv) into .tools/ and MariaDB's client headers if missing.
 #   ./runtests.sh                          # the CI set (tox -m ci)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from django.db import models
+
     from .models import AbstractContact
 
 __all__ = ["get_contact_model"]
@@ -34,7 +36,7 @@ def get_contact_model() -> type[AbstractContact]:
         ) from exc
 
 
-def get_customer_model():
+def get_customer_model() -> type[models.Model]:
     """Return the host's customer model (``CUSTOMER_CONTACTS_CUSTOMER_MODEL``)."""
     from django.apps import apps
     from django.core.exceptions import ImproperlyConfigured

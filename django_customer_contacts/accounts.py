@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from . import get_contact_model
@@ -13,8 +13,13 @@ from .exceptions import LoginError
 from .locking import db_for_write, lock_contacts
 from .normalize import email_key
 
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
-def enable_login(contact: Any) -> Any:
+    from .models import AbstractContact
+
+
+def enable_login(contact: AbstractContact) -> AbstractBaseUser:
     """Create a user account for ``contact``'s primary email, link it and return it.
 
     The username is the primary email address, lower-cased (in the user model's
@@ -50,7 +55,8 @@ def enable_login(contact: Any) -> Any:
 
         username_field = user_model.USERNAME_FIELD
         username = user_model.normalize_username(email_key(email))
-        max_length = user_model._meta.get_field(username_field).max_length
+        # get_field() is typed to return a reverse relation too; these names are fields.
+        max_length = cast("models.Field[Any, Any]", user_model._meta.get_field(username_field)).max_length
         if max_length is not None and len(username) > max_length:
             raise LoginError(
                 _("The email address %(email)s is too long to be a username (at most %(max)d characters).")
@@ -70,7 +76,7 @@ def enable_login(contact: Any) -> Any:
             values[email_field] = email
         for name in ("first_name", "last_name"):
             if name in field_names:
-                limit = user_model._meta.get_field(name).max_length or None
+                limit = cast("models.Field[Any, Any]", user_model._meta.get_field(name)).max_length or None
                 values[name] = getattr(fresh, name)[:limit]
         user = user_model(**values)
         user.set_unusable_password()

@@ -1,4 +1,5 @@
 import contextlib
+from types import ModuleType
 
 from django.apps import AppConfig, apps
 from django.conf import settings
@@ -16,7 +17,7 @@ class CustomerContactsConfig(AppConfig):
     # not drift with the host's DEFAULT_AUTO_FIELD.
     default_auto_field = "django.db.models.BigAutoField"
 
-    def __init__(self, app_name, app_module):
+    def __init__(self, app_name: str, app_module: ModuleType | None) -> None:
         super().__init__(app_name, app_module)
         # Like AUTH_USER_MODEL, the setting exists even when the host leaves it out:
         # host models and the migrations Django writes for them name
@@ -27,7 +28,7 @@ class CustomerContactsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import (
-            checks,
+            checks,  # registers the system checks
             get_contact_model,
         )
         from .receivers import protect_primary_contact

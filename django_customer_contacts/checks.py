@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from django.apps import apps
+from django.apps import AppConfig, apps
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+from django.db import models
 from django.utils.module_loading import import_string
 
 from .conf import DEFAULTS, EMAIL_UNIQUE_CHOICES, app_settings
@@ -15,7 +17,7 @@ BOOLEAN_OPTIONS = ("AUTO_PRIMARY", "EMAIL_EDITABLE", "SMS_ENABLED")
 COUNT_OPTIONS = ("UNUSED_AFTER_DAYS", "UNUSED_REVIEW_THRESHOLD")
 
 
-def _get_model(label: Any):
+def _get_model(label: object) -> type[models.Model] | None:
     if not isinstance(label, str) or label.count(".") != 1:
         return None
     try:
@@ -178,5 +180,5 @@ def check_contact_admin_class() -> list[Error]:
 
 
 @register(Tags.models)
-def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+def check_settings(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[Error]:
     return [*check_customer_model(), *check_contact_model(), *check_options(), *check_contact_admin_class()]

@@ -8,7 +8,7 @@ people make. The next ordinary save of the contact carries the value into histor
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import Q
 from django.utils import timezone
@@ -18,11 +18,16 @@ from . import get_contact_model
 from .exceptions import ContactError
 from .locking import db_for_write
 
+if TYPE_CHECKING:
+    from .models import AbstractContact
+
+_Contact = TypeVar("_Contact", bound="AbstractContact")
+
 #: The channels ``record_communication`` accepts.
 COMMUNICATION_CHANNELS = ("email", "sms", "phone", "letter", "meeting", "other")
 
 
-def record_communication(contact: Any, *, channel: str, when: datetime | None = None) -> Any:
+def record_communication(contact: _Contact, *, channel: str, when: datetime | None = None) -> _Contact:
     """Note that ``contact`` was reached on ``channel`` at ``when`` (default: now).
 
     Sets ``last_contacted_at`` with a single ``UPDATE``: no ``save()``, no history

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
@@ -31,6 +31,9 @@ from django.db.models.expressions import RawSQL
 
 from . import get_contact_model
 from .models import ContactEmail, ContactPhone
+
+if TYPE_CHECKING:
+    from .models import AbstractContact
 
 __all__ = ["REASONS", "DuplicateGroup", "find_duplicate_contacts"]
 
@@ -46,21 +49,21 @@ class DuplicateGroup:
     ``{"email", "phone", "name"}``.
     """
 
-    contacts: list[Any]
+    contacts: list[AbstractContact]
     reasons: frozenset[str]
 
     @property
     def customer_id(self) -> Any:
         return self.contacts[0].customer_id
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[AbstractContact]:
         return iter(self.contacts)
 
     def __len__(self) -> int:
         return len(self.contacts)
 
 
-def find_duplicate_contacts(queryset: models.QuerySet | None = None) -> list[DuplicateGroup]:
+def find_duplicate_contacts(queryset: models.QuerySet[AbstractContact] | None = None) -> list[DuplicateGroup]:
     """Groups of likely duplicate contacts, within each customer.
 
     ``queryset`` limits the search to some contacts (one customer's, the active ones);
@@ -89,20 +92,25 @@ def find_duplicate_contacts(queryset: models.QuerySet | None = None) -> list[Dup
         # case and accents: the keys are normalised already, and must match exactly.
         return f"CAST({column} AS BINARY)" if connection.vendor == "mysql" else column
 
+    def column_of(model: type[models.Model], name: str) -> str:
+        # get_field() is typed to return a reverse relation too, and a field's column as
+        # optional (it is set when the field joins its model): these are concrete fields.
+        return cast(str, cast("models.Field[Any, Any]", model._meta.get_field(name)).column)
+
     def shared_key(model: type[models.Model], name: str) -> tuple[str, str]:
         """A key column, and the condition that keeps only values more than one row holds.
 
         The condition is checked on the whole table, with the index: it throws out most
         rows before anything is joined or grouped by customer.
         """
-        table, column = quote(model._meta.db_table), quote(model._meta.get_field(name).column)
+        table, column = quote(model._meta.db_table), quote(column_of(model, name))
         repeated = (
             f"SELECT {exact(column)} FROM {table} WHERE {column} <> '' GROUP BY {exact(column)} HAVING COUNT(*) > 1"
         )
         return column, f"{exact('k.' + column)} IN ({repeated})"
 
     def contact_column(model: type[models.Model]) -> str:
-        return quote(model._meta.get_field("contact").column)
+        return quote(column_of(model, "contact"))
 
     # A contact holds each key once (unique constraints), so COUNT(*) counts contacts.
     email, email_repeated = shared_key(ContactEmail, "email_normalized")
@@ -169,7 +177,7 @@ def find_duplicate_contacts(queryset: models.QuerySet | None = None) -> list[Dup
     return sorted(groups, key=lambda group: group.contacts[0].pk)
 
 
-def _contacts_by_pk(queryset: models.QuerySet, pks: list[Any]) -> dict[Any, Any]:
+def _contacts_by_pk(queryset: models.QuerySet[AbstractContact], pks: list[Any]) -> dict[Any, AbstractContact]:
     """``queryset.in_bulk(pks)``; on PostgreSQL with the pks as one array parameter.
 
     A large ``IN (%s, %s, …)`` costs psycopg a parse of every placeholder (a quarter of

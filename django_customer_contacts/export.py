@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC
 from itertools import islice
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connections, models
 from django.db.models import OuterRef
@@ -32,14 +32,22 @@ from . import get_contact_model
 from .models import Tag
 from .querysets import CONSENTED, contact_point_models, first_point
 
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
+    from .models import AbstractContact
+
 #: Characters that make a spreadsheet read a cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?\Z")
 
+#: A column: its header, and what reads its value from a contact. The contact carries
+#: the export's annotations (``export_email``, ``export_phone``, ``export_tags``), which
+#: its model doesn't declare: hence ``Any``.
 Column = tuple[str, Callable[[Any], Any]]
 
 
-def escape_cell(value: Any) -> str:
+def escape_cell(value: object) -> str:
     """``value`` as CSV text a spreadsheet won't execute: see the module docstring."""
     text = "" if value is None else str(value)
     if text.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.match(text):
@@ -47,7 +55,7 @@ def escape_cell(value: Any) -> str:
     return text
 
 
-def _consent_time(contact: Any) -> str:
+def _consent_time(contact: AbstractContact) -> str:
     when = contact.marketing_consent_at
     return when.astimezone(UTC).isoformat(timespec="seconds") if when else ""
 
@@ -69,7 +77,9 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def export_queryset(queryset: models.QuerySet | None = None, *, consented: bool = False) -> models.QuerySet:
+def export_queryset(
+    queryset: models.QuerySet[AbstractContact] | None = None, *, consented: bool = False
+) -> models.QuerySet[AbstractContact]:
     """The contacts to export, with what the columns read attached.
 
     ``queryset`` defaults to every active contact. With ``consented=True`` only contacts
@@ -100,7 +110,7 @@ def iterator_streams(using: str) -> bool:
     return connection.vendor == "sqlite"
 
 
-def _pages(queryset: models.QuerySet, chunk_size: int) -> Iterator[list[Any]]:
+def _pages(queryset: models.QuerySet[AbstractContact], chunk_size: int) -> Iterator[list[AbstractContact]]:
     """The queryset's rows in lists of ``chunk_size``, by primary key (a slice keeps its order).
 
     ``iterator()`` where it streams (and for a slice, which can't be paged by key),
@@ -117,8 +127,8 @@ def _pages(queryset: models.QuerySet, chunk_size: int) -> Iterator[list[Any]]:
         return
     last = None
     while True:
-        rows = queryset if last is None else queryset.filter(pk__gt=last)
-        page = list(rows[:chunk_size])
+        remaining = queryset if last is None else queryset.filter(pk__gt=last)
+        page = list(remaining[:chunk_size])
         if page:
             yield page
         if len(page) < chunk_size:
@@ -126,6 +136,7 @@ def _pages(queryset: models.QuerySet, chunk_size: int) -> Iterator[list[Any]]:
         last = page[-1].pk
 
 
+# ``list[Any]``: the contacts get ``export_tags`` here, which their model doesn't declare.
 def _attach_tags(page: list[Any]) -> None:
     """Give each contact of the page ``export_tags``, its tag names: one query.
 
@@ -147,7 +158,7 @@ def _attach_tags(page: list[Any]) -> None:
 
 
 def export_rows(
-    queryset: models.QuerySet | None = None,
+    queryset: models.QuerySet[AbstractContact] | None = None,
     *,
     consented: bool = False,
     columns: Sequence[Column] = EXPORT_COLUMNS,
@@ -170,7 +181,7 @@ class _Line:
 
 
 def stream_csv(
-    queryset: models.QuerySet | None = None,
+    queryset: models.QuerySet[AbstractContact] | None = None,
     *,
     consented: bool = False,
     columns: Sequence[Column] = EXPORT_COLUMNS,
@@ -183,8 +194,8 @@ def stream_csv(
 
 
 def write_csv(
-    file: IO[str],
-    queryset: models.QuerySet | None = None,
+    file: SupportsWrite[str],
+    queryset: models.QuerySet[AbstractContact] | None = None,
     *,
     consented: bool = False,
     columns: Sequence[Column] = EXPORT_COLUMNS,
@@ -201,7 +212,7 @@ def write_csv(
 
 
 def csv_response(
-    queryset: models.QuerySet | None = None,
+    queryset: models.QuerySet[AbstractContact] | None = None,
     *,
     consented: bool = False,
     filename: str = "contacts.csv",

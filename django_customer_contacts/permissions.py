@@ -7,15 +7,24 @@ permission, ``customer_contacts.change_customer_managed_contact``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from . import get_contact_model
 
+if TYPE_CHECKING:
+    from .models import AbstractContact
+
 #: The permission that lets staff change and delete customer-managed contacts.
 CHANGE_CUSTOMER_MANAGED = "customer_contacts.change_customer_managed_contact"
+
+
+class PermissionHolder(Protocol):
+    """Who these rules ask: a ``User``, an ``AnonymousUser``, any user model with ``has_perm()``."""
+
+    def has_perm(self, perm: str, /) -> bool: ...
 
 
 def _model_permission(action: str) -> str:
@@ -23,16 +32,16 @@ def _model_permission(action: str) -> str:
     return f"{opts.app_label}.{action}_{opts.model_name}"
 
 
-def is_customer_managed(contact: Any) -> bool:
+def is_customer_managed(contact: AbstractContact | None) -> bool:
     return contact is not None and contact.managed_by == get_contact_model().ManagedBy.CUSTOMER
 
 
-def can_view_contact(user: Any, contact: Any = None) -> bool:
+def can_view_contact(user: PermissionHolder, contact: AbstractContact | None = None) -> bool:
     """Whether ``user`` may see contacts (``view`` or ``change`` permission on the contact model)."""
     return user.has_perm(_model_permission("view")) or user.has_perm(_model_permission("change"))
 
 
-def can_change_contact(user: Any, contact: Any = None) -> bool:
+def can_change_contact(user: PermissionHolder, contact: AbstractContact | None = None) -> bool:
     """Whether ``user`` may change ``contact`` (or, with no contact, contacts in general).
 
     Needs the contact model's ``change`` permission, and for a customer-managed
@@ -43,14 +52,14 @@ def can_change_contact(user: Any, contact: Any = None) -> bool:
     return not is_customer_managed(contact) or user.has_perm(CHANGE_CUSTOMER_MANAGED)
 
 
-def can_delete_contact(user: Any, contact: Any = None) -> bool:
+def can_delete_contact(user: PermissionHolder, contact: AbstractContact | None = None) -> bool:
     """Whether ``user`` may delete ``contact``: as :func:`can_change_contact`, with ``delete``."""
     if not user.has_perm(_model_permission("delete")):
         return False
     return not is_customer_managed(contact) or user.has_perm(CHANGE_CUSTOMER_MANAGED)
 
 
-def check_can_change_contact(user: Any, contact: Any) -> None:
+def check_can_change_contact(user: PermissionHolder, contact: AbstractContact) -> None:
     """Raise ``PermissionDenied`` (a 403 in a view) unless ``user`` may change ``contact``."""
     if can_change_contact(user, contact):
         return
@@ -61,7 +70,7 @@ def check_can_change_contact(user: Any, contact: Any) -> None:
     raise PermissionDenied(_("You don't have permission to change contacts."))
 
 
-def check_can_delete_contact(user: Any, contact: Any) -> None:
+def check_can_delete_contact(user: PermissionHolder, contact: AbstractContact) -> None:
     """Raise ``PermissionDenied`` (a 403 in a view) unless ``user`` may delete ``contact``."""
     if can_delete_contact(user, contact):
         return

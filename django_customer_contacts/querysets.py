@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self, TypedDict, TypeVar, overload
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
@@ -12,6 +12,20 @@ from django.utils.translation import gettext as _
 
 from .conf import app_settings
 from .unused import check_threshold, unused_cutoff
+
+if TYPE_CHECKING:
+    from .models import AbstractContact, NotificationCategory
+
+_CustomerQuerySet = TypeVar("_CustomerQuerySet", bound=models.QuerySet[Any, Any])
+_Customer = TypeVar("_Customer", bound=models.Model)
+
+
+class UnusedReviewRow(TypedDict):
+    """A row of ``ContactQuerySet.unused_review()``."""
+
+    customer: Any  # the customer's pk
+    unused: int
+
 
 #: The channels ``recipients()`` knows, and the ``*_allowed`` preference each needs.
 RECIPIENT_CHANNELS: dict[str, str] = {
@@ -48,7 +62,7 @@ def contact_point_models(contact_model: type[models.Model]) -> tuple[type[models
     return emails, phones  # type: ignore[return-value]
 
 
-class ContactQuerySet(models.QuerySet):
+class ContactQuerySet(models.QuerySet["AbstractContact"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         # A savepoint, so a refused deletion (PrimaryContactError) leaves the
         # caller's transaction usable.
@@ -58,30 +72,30 @@ class ContactQuerySet(models.QuerySet):
     delete.alters_data = True  # type: ignore[attr-defined]
     delete.queryset_only = True  # type: ignore[attr-defined]
 
-    def active(self) -> ContactQuerySet:
+    def active(self) -> Self:
         return self.filter(is_active=True)
 
-    def primary(self) -> ContactQuerySet:
+    def primary(self) -> Self:
         return self.filter(is_primary=True)
 
-    def regular(self) -> ContactQuerySet:
+    def regular(self) -> Self:
         """Contacts that are not one-time contacts."""
         return self.filter(REGULAR)
 
-    def one_time(self) -> ContactQuerySet:
+    def one_time(self) -> Self:
         return self.exclude(REGULAR)
 
-    def for_customer(self, customer: Any) -> ContactQuerySet:
+    def for_customer(self, customer: Any) -> Self:
         """The customer's regular contacts (one-time contacts are left out)."""
         customer_id = getattr(customer, "pk", customer)
         return self.regular().filter(customer_id=customer_id)
 
-    def for_scope(self, obj: models.Model) -> ContactQuerySet:
+    def for_scope(self, obj: models.Model) -> Self:
         """The one-time contacts that exist for ``obj`` (a case, a ticket, …)."""
         content_type = ContentType.objects.get_for_model(obj, for_concrete_model=False)
         return self.filter(scope_content_type=content_type, scope_object_id=str(obj.pk))
 
-    def managed_by_customer(self) -> ContactQuerySet:
+    def managed_by_customer(self) -> Self:
         """Contacts the customer manages itself (``managed_by="customer"``)."""
         return self.filter(managed_by=self.model.ManagedBy.CUSTOMER)
 
@@ -92,11 +106,11 @@ class ContactQuerySet(models.QuerySet):
         customer: Any,
         *,
         channel: str = "email",
-        category: Any = None,
+        category: NotificationCategory | str | None = None,
         scope: models.Model | None = None,
         marketing: bool = False,
         followup: bool = False,
-    ) -> ContactQuerySet:
+    ) -> Self:
         """The customer's contacts that automated communication of this kind should reach.
 
         A contact is a recipient when it is active, holds a contact point for
@@ -158,7 +172,7 @@ class ContactQuerySet(models.QuerySet):
             conditions &= Q(automated_followups=True)
         return self.filter(conditions).annotate(recipient_address=address)
 
-    def consented(self) -> ContactQuerySet:
+    def consented(self) -> Self:
         """Contacts a marketing email may go to: active, consenting, emails allowed, with an email."""
         ContactEmail, _phones = contact_point_models(self.model)
         has_email = Exists(ContactEmail._default_manager.filter(contact=OuterRef("pk")))
@@ -166,7 +180,7 @@ class ContactQuerySet(models.QuerySet):
 
     # -- unused contacts ----------------------------------------------------------------
 
-    def unused(self, days: int | None = None) -> ContactQuerySet:
+    def unused(self, days: int | None = None) -> Self:
         """Active, non-primary contacts nobody has reached for ``days`` days.
 
         A contact is unused when it was created before the cut-off (now minus
@@ -182,7 +196,9 @@ class ContactQuerySet(models.QuerySet):
             created__lt=cutoff,
         )
 
-    def unused_review(self, days: int | None = None, threshold: int | None = None) -> models.QuerySet:
+    def unused_review(
+        self, days: int | None = None, threshold: int | None = None
+    ) -> models.QuerySet[AbstractContact, UnusedReviewRow]:
         """Customers with at least ``threshold`` unused contacts, for the review of unused contacts.
 
         Rows of ``{"customer": <customer pk>, "unused": <count>}``, most unused first.
@@ -199,11 +215,22 @@ class ContactQuerySet(models.QuerySet):
         )
 
 
-class ContactManager(models.Manager.from_queryset(ContactQuerySet)):  # type: ignore[misc]
+# Named first: django-stubs' plugin types a from_queryset() manager assigned to a name;
+# written inline as the base class, mypy sees none of its queryset methods.
+_ContactManagerBase = models.Manager.from_queryset(ContactQuerySet)
+
+
+class ContactManager(_ContactManagerBase["AbstractContact"]):
     pass
 
 
-def prefetch_primary_contacts(customers: models.QuerySet | Iterable[models.Model]) -> Any:
+@overload
+def prefetch_primary_contacts(customers: _CustomerQuerySet) -> _CustomerQuerySet: ...
+@overload
+def prefetch_primary_contacts(customers: Iterable[_Customer]) -> list[_Customer]: ...
+def prefetch_primary_contacts(
+    customers: models.QuerySet[Any, Any] | Iterable[Any],
+) -> models.QuerySet[Any, Any] | list[Any]:
     """Fetch each customer's primary contact in one query, for ``{% primary_contact %}`` in a loop.
 
     Pass a queryset of your customers to get a queryset back, or a list of customer

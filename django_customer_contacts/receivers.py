@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils.translation import gettext as _
 
 from .exceptions import PrimaryContactError
 
+if TYPE_CHECKING:
+    from .models import AbstractContact
 
-def protect_primary_contact(sender: type[models.Model], instance: Any, origin: Any = None, **kwargs: Any) -> None:
+
+def protect_primary_contact(
+    sender: type[AbstractContact],
+    instance: AbstractContact,
+    origin: models.Model | models.QuerySet[Any, Any] | None = None,
+    **kwargs: Any,
+) -> None:
     """Refuse to delete a primary contact while another contact could take over.
 
     Only deletions that start from contacts are checked (``contact.delete()`` or a
@@ -18,6 +26,7 @@ def protect_primary_contact(sender: type[models.Model], instance: Any, origin: A
     removes all its contacts and goes ahead. Another contact "could take over" when
     it is active, not one-time, and not deleted by the same call.
     """
+    deleted_too: models.QuerySet[Any, dict[str, Any]] | list[Any]
     if isinstance(origin, models.QuerySet) and issubclass(origin.model, sender):
         deleted_too = origin.values("pk")
     elif isinstance(origin, sender):

@@ -6,7 +6,7 @@ card's template is autoescaped.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from django import template
@@ -17,11 +17,17 @@ from django_customer_contacts import get_contact_model
 from django_customer_contacts.normalize import parse_phone
 from django_customer_contacts.querysets import PRIMARY_CONTACT_ATTR
 
+if TYPE_CHECKING:
+    from django.db import models
+
+    from django_customer_contacts.models import AbstractContact, NotificationCategory
+    from django_customer_contacts.querysets import ContactQuerySet
+
 register = template.Library()
 
 
 @register.simple_tag
-def primary_contact(customer: Any) -> Any:
+def primary_contact(customer: models.Model | None) -> AbstractContact | None:
     """``{% primary_contact customer as c %}``: the customer's primary contact, or ``None``.
 
     No query when the customers were fetched with ``prefetch_primary_contacts()``
@@ -41,20 +47,20 @@ def primary_contact(customer: Any) -> Any:
 
 
 @register.filter(is_safe=False)
-def display_name(contact: Any) -> str:
+def display_name(contact: object) -> str:
     """``{{ contact|display_name }}``: title and full name, e.g. "Dr Jane Smith"."""
     if contact is None or contact == "":
         return ""
     return getattr(contact, "display_name", str(contact))
 
 
-def _phone_number(value: Any) -> PhoneNumber | None:
+def _phone_number(value: object) -> PhoneNumber | None:
     number = parse_phone(getattr(value, "number", value))  # a ContactPhone, or the number itself
     return number if number is not None and number.is_valid() else None
 
 
 @register.filter
-def tel_link(value: Any) -> str:
+def tel_link(value: object) -> str:
     """``{{ phone|tel_link }}``: ``<a href="tel:+447700900123">+44 7700 900123</a>``.
 
     Takes a phone number, a ``ContactPhone`` or a string; a value that isn't a valid
@@ -67,7 +73,7 @@ def tel_link(value: Any) -> str:
 
 
 @register.filter
-def mailto_link(value: Any) -> str:
+def mailto_link(value: object) -> str:
     """``{{ address|mailto_link }}``: ``<a href="mailto:jane@example.com">jane@example.com</a>``.
 
     Takes an address or a ``ContactEmail``.
@@ -80,7 +86,7 @@ def mailto_link(value: Any) -> str:
 
 
 @register.inclusion_tag("customer_contacts/contact_card.html")
-def contact_card(contact: Any) -> dict[str, Any]:
+def contact_card(contact: AbstractContact | None) -> dict[str, Any]:
     """``{% contact_card contact %}``: an hCard with the name, job, emails and phones.
 
     Renders ``customer_contacts/contact_card.html``; override the template to change
@@ -88,18 +94,20 @@ def contact_card(contact: Any) -> dict[str, Any]:
     """
     if contact is None or getattr(contact, "pk", None) is None:
         return {"contact": None, "emails": [], "phones": []}
-    return {"contact": contact, "emails": list(contact.emails.all()), "phones": list(contact.phones.all())}
+    # ``emails`` and ``phones``: reverse accessors that django-stubs puts on the concrete
+    # contact model only, not on AbstractContact.
+    return {"contact": contact, "emails": list(contact.emails.all()), "phones": list(contact.phones.all())}  # type: ignore[attr-defined]
 
 
 @register.simple_tag
 def contact_recipients(
     customer: Any,
     channel: str = "email",
-    category: Any = None,
-    scope: Any = None,
+    category: NotificationCategory | str | None = None,
+    scope: models.Model | None = None,
     marketing: bool = False,
     followup: bool = False,
-) -> Any:
+) -> ContactQuerySet:
     """``{% contact_recipients customer category="billing" as people %}``.
 
     The contacts ``Contact.objects.recipients()`` returns (one query), each with its

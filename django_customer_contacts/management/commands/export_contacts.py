@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 from django_customer_contacts import get_contact_model
 from django_customer_contacts.export import write_csv
@@ -48,7 +48,7 @@ class Command(BaseCommand):
 class _Unterminated:
     """Standard output without the newline ``OutputWrapper.write()`` adds: CSV lines end in ``\\r\\n``."""
 
-    def __init__(self, stdout: Any) -> None:
+    def __init__(self, stdout: OutputWrapper) -> None:
         self.stdout = stdout
 
     def write(self, line: str) -> None:

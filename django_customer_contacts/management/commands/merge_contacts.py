@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -10,6 +10,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_customer_contacts import get_contact_model
 from django_customer_contacts.exceptions import MergeError
 from django_customer_contacts.services import merge_contacts, plan_merge
+
+if TYPE_CHECKING:
+    from django_customer_contacts.models import AbstractContact
 
 
 class Command(BaseCommand):
@@ -37,7 +40,7 @@ class Command(BaseCommand):
             main_contact = model._default_manager.get(pk=main)
         except (model.DoesNotExist, ValueError, ValidationError):
             raise CommandError(f"There is no contact {main}.") from None
-        field_sources = {}
+        field_sources: dict[str, Any] = {}
         for choice in keep:
             name, sep, pk = choice.partition("=")
             if not sep:
@@ -67,7 +70,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {label}: {moved} moved, {dropped} dropped (main already had them)")
 
 
-def _pk(model: Any, value: str) -> Any:
+def _pk(model: type[AbstractContact], value: str) -> Any:
     try:
         return model._meta.pk.to_python(value)
     except ValidationError:

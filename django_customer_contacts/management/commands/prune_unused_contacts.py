@@ -11,6 +11,7 @@ from django.db.models import ProtectedError, RestrictedError
 from django_customer_contacts import get_contact_model
 from django_customer_contacts.conf import app_settings
 from django_customer_contacts.exceptions import ContactError
+from django_customer_contacts.querysets import UnusedReviewRow
 
 
 class Command(BaseCommand):
@@ -72,7 +73,7 @@ class Command(BaseCommand):
         if kept:
             self.stdout.write(self.style.WARNING(f"Kept {kept} that other records still refer to."))
 
-    def _report_review(self, review: list[dict[str, Any]]) -> None:
+    def _report_review(self, review: list[UnusedReviewRow]) -> None:
         if not review:
             return
         threshold = app_settings.unused_review_threshold
