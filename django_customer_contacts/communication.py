@@ -8,7 +8,7 @@ people make. The next ordinary save of the contact carries the value into histor
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django.db.models import Q
 from django.utils import timezone
