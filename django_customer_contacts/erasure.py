@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.apps import apps
 from django.db import models, transaction
@@ -21,6 +21,13 @@ from . import get_contact_model
 from .exceptions import ErasureError
 from .locking import db_for_write, lock_contacts
 from .normalize import phone_spellings
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+    from .models import AbstractContact
+
+_Contact = TypeVar("_Contact", bound="AbstractContact")
 
 #: The contact's name after erasure; ``{pk}`` keeps two erased contacts from looking like duplicates.
 ERASED_NAME = "Anonymised #{pk}"
@@ -108,7 +115,9 @@ def _scrub_snapshot(value: Any, strings: set[str]) -> Any:
     return value
 
 
-def anonymize_contact(contact: Any, *, user: Any = None, unlink_user: bool = False) -> Any:
+def anonymize_contact(
+    contact: _Contact, *, user: AbstractBaseUser | None = None, unlink_user: bool = False
+) -> _Contact:
     """Erase the person behind ``contact`` (GDPR), keeping the row so relations hold.
 
     In one transaction, locking the contact's row:
@@ -190,8 +199,9 @@ def anonymize_contact(contact: Any, *, user: Any = None, unlink_user: bool = Fal
             fresh.is_active = False
         if unlink_user:
             fresh.user = None
-        fresh._history_user = user
-        fresh._change_reason = ERASURE_REASON
+        # simple-history's hooks, read when the row is saved.
+        fresh._history_user = user  # type: ignore[attr-defined]
+        fresh._change_reason = ERASURE_REASON  # type: ignore[attr-defined]
         fresh.save(using=using)
         fresh.notification_categories.clear()
 

@@ -22,7 +22,8 @@ the rows, which is what keeps a merge's statements flat in the number of rows.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import connections, models
@@ -31,6 +32,10 @@ from django.db.models.fields import AutoFieldMixin
 from simple_history.exceptions import NotHistoricalModelError
 from simple_history.models import HistoricalRecords
 from simple_history.utils import get_history_model_for_model
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
 __all__ = [
     "FrozenHistoricalRecords",
@@ -71,16 +76,17 @@ class FrozenHistoricalRecords(HistoricalRecords):
 # -- who changed it -------------------------------------------------------------------
 
 
-def history_user(user: Any) -> Any:
+def history_user(user: AbstractBaseUser | AnonymousUser | None) -> AbstractBaseUser | None:
     """The user given, else the one django-simple-history's middleware saw, else ``None``."""
     if user is not None:
-        return user if getattr(user, "pk", None) is not None else None  # not AnonymousUser
+        # AnonymousUser has no pk.
+        return cast("AbstractBaseUser", user) if getattr(user, "pk", None) is not None else None
     request = getattr(HistoricalRecords.context, "request", None)
     request_user = getattr(request, "user", None)
     return request_user if getattr(request_user, "is_authenticated", False) else None
 
 
-def save_as(instance: models.Model, user: Any, **save_kwargs: Any) -> None:
+def save_as(instance: models.Model, user: AbstractBaseUser | None, **save_kwargs: Any) -> None:
     """Save, crediting ``user`` in history; without one, history keeps the request's user."""
     if user is None:
         instance.save(**save_kwargs)
@@ -107,15 +113,21 @@ def history_model_for(model: type[models.Model]) -> type[models.Model] | None:
 
 def fit_reason(history_model: type[models.Model], reason: str) -> str:
     """``reason`` cut to the change reason column's length, when it has one."""
-    max_length = history_model._meta.get_field("history_change_reason").max_length
+    reason_field = cast("models.Field[Any, Any]", history_model._meta.get_field("history_change_reason"))
+    max_length = reason_field.max_length
     return reason[:max_length] if max_length else reason
 
 
 def history_row(
-    history_model: type[models.Model], instance: models.Model, history_type: str, user: Any, when: Any, reason: str
+    history_model: type[models.Model],
+    instance: models.Model,
+    history_type: str,
+    user: AbstractBaseUser | None,
+    when: datetime,
+    reason: str,
 ) -> models.Model:
     """An unsaved history row of ``instance`` as it is now."""
-    tracked = history_model.tracked_fields  # type: ignore[attr-defined]
+    tracked = history_model.tracked_fields  # type: ignore[attr-defined]  # set by simple-history
     row = history_model(
         history_date=when,
         history_type=history_type,
@@ -124,7 +136,7 @@ def history_row(
         **{f.attname: getattr(instance, f.attname) for f in tracked},
     )
     if hasattr(history_model, "history_relation"):
-        row.history_relation_id = instance.pk  # type: ignore[attr-defined]
+        row.history_relation_id = instance.pk  # type: ignore[attr-defined]  # simple-history's field
     return row
 
 
@@ -134,7 +146,7 @@ _HISTORY_FIELDS = {"history_id", "history_date", "history_change_reason", "histo
 def writes_in_sql(history_model: type[models.Model]) -> bool:
     """Whether the history table has django-simple-history's own layout, with database
     generated ids, so that one ``INSERT ... SELECT`` can write its rows."""
-    tracked = {f.name for f in history_model.tracked_fields}  # type: ignore[attr-defined]
+    tracked = {f.name for f in history_model.tracked_fields}  # type: ignore[attr-defined]  # set by simple-history
     for model_field in history_model._meta.concrete_fields:
         if model_field.name in tracked or model_field.name in _HISTORY_FIELDS - {"history_id"}:
             continue
@@ -151,8 +163,8 @@ def write_history(
     rows: models.QuerySet[Any],
     changes: dict[str, Any],
     dropped: list[Any],
-    user: Any,
-    when: Any,
+    user: AbstractBaseUser | None,
+    when: datetime,
     *,
     moved_reason: str,
     dropped_reason: str,
@@ -178,7 +190,7 @@ def write_history(
 
     user_pk = getattr(user, "pk", None)
     columns: dict[str, Any] = {}
-    for tracked in history_model.tracked_fields:  # type: ignore[attr-defined]
+    for tracked in history_model.tracked_fields:  # type: ignore[attr-defined]  # set by simple-history
         original = F(tracked.attname)
         columns[tracked.attname] = (
             unless_dropped(changes[tracked.attname], original) if tracked.attname in changes else original
@@ -191,14 +203,19 @@ def write_history(
         bulk_history(history_model, rows, columns, user, when)
         return
     columns["history_date"] = Value(when, output_field=models.DateTimeField())
-    user_field = history_model._meta.get_field(
-        "history_user"
-        if any(f.name == "history_user" for f in history_model._meta.concrete_fields)
-        else "history_user_id"
+    user_field = cast(
+        "models.Field[Any, Any]",
+        history_model._meta.get_field(
+            "history_user"
+            if any(f.name == "history_user" for f in history_model._meta.concrete_fields)
+            else "history_user_id"
+        ),
     )
-    columns[user_field.attname] = Value(  # type: ignore[union-attr]
+    columns[user_field.attname] = Value(
         user_pk,
-        output_field=user_field.target_field if user_field.is_relation else user_field,  # type: ignore[union-attr]
+        output_field=(
+            cast("models.ForeignKey[Any, Any]", user_field).target_field if user_field.is_relation else user_field
+        ),
     )
     if hasattr(history_model, "history_relation"):
         columns["history_relation_id"] = F("pk")
@@ -212,14 +229,19 @@ def insert_select(history_model: type[models.Model], rows: models.QuerySet[Any],
     sql, params = select.query.get_compiler(rows.db).as_sql()
     connection = connections[rows.db]
     quote = connection.ops.quote_name
-    by_attname = {f.attname: f for f in history_model._meta.concrete_fields}
-    targets = ", ".join(quote(by_attname[attname].column) for attname in columns)
+    # A concrete field always has a column.
+    by_attname = {f.attname: cast(str, f.column) for f in history_model._meta.concrete_fields}
+    targets = ", ".join(quote(by_attname[attname]) for attname in columns)
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {quote(history_model._meta.db_table)} ({targets}) {sql}", params)
 
 
 def bulk_history(
-    history_model: type[models.Model], rows: models.QuerySet[Any], columns: dict[str, Any], user: Any, when: Any
+    history_model: type[models.Model],
+    rows: models.QuerySet[Any],
+    columns: dict[str, Any],
+    user: AbstractBaseUser | None,
+    when: datetime,
 ) -> None:
     """History rows built in Python from the rows as the database computes them."""
     aliases = {f"merge_h_{attname}": expression for attname, expression in columns.items()}
@@ -228,6 +250,6 @@ def bulk_history(
         values = {attname: getattr(instance, alias) for alias, attname in zip(aliases, columns, strict=True)}
         row = history_model(history_date=when, history_user=user, **values)
         if hasattr(history_model, "history_relation"):
-            row.history_relation_id = instance.pk  # type: ignore[attr-defined]
+            row.history_relation_id = instance.pk  # type: ignore[attr-defined]  # simple-history's field
         history_rows.append(row)
     history_model._default_manager.using(rows.db).bulk_create(history_rows)

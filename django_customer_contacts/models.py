@@ -16,7 +16,7 @@ a raw ``UPDATE`` of ``is_primary`` is checked.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -39,6 +39,7 @@ from .signals import primary_contact_changed
 from .validators import validate_language, validate_timezone
 
 if TYPE_CHECKING:
+    from django.db.models.fields.related_descriptors import ManyRelatedManager, RelatedManager
     from phonenumber_field.phonenumber import PhoneNumber
 
 # Read once at import: a model's relations are fixed when its class is built.
@@ -166,6 +167,16 @@ class AbstractContact(TimeStampedModel):
     history = FrozenHistoricalRecords(inherit=True)
 
     objects = ContactManager()
+
+    if TYPE_CHECKING:
+        # The reverse relations of the models below, whose foreign keys and
+        # many-to-manys point at the swappable contact model: django-stubs puts them on
+        # the concrete model only. Declared for type checkers alone: Django never sees these.
+        emails: RelatedManager[ContactEmail]
+        phones: RelatedManager[ContactPhone]
+        notification_categories: ManyRelatedManager[NotificationCategory]
+        tags: ManyRelatedManager[Tag]
+        merge_records: RelatedManager[MergeRecord]
 
     class Meta:
         abstract = True
@@ -355,8 +366,11 @@ class Contact(AbstractContact):
         swappable = "CUSTOMER_CONTACTS_CONTACT_MODEL"
 
 
-class ContactPointQuerySet(models.QuerySet):
-    def add(self, contact: AbstractContact, **values: Any):
+_Point = TypeVar("_Point", bound="ContactPoint")
+
+
+class ContactPointQuerySet(models.QuerySet[_Point]):
+    def add(self, contact: AbstractContact, **values: Any) -> _Point:
         """Create a contact point after full validation, as ``add_email``/``add_phone`` do."""
         point = self.model(contact=contact, **values)
         # save() demotes the old primary, so the one-primary constraint isn't checked here.
@@ -373,6 +387,11 @@ class ContactPoint(TimeStampedModel):
 
     objects = ContactPointQuerySet.as_manager()
 
+    if TYPE_CHECKING:
+        # Each subclass declares its foreign key to the contact model.
+        contact: AbstractContact
+        contact_id: Any
+
     class Meta:
         abstract = True
         ordering = ["-is_primary", "pk"]
@@ -384,7 +403,7 @@ class ContactPoint(TimeStampedModel):
             ),
         ]
 
-    def preferences_ticked_by_first(self, siblings: models.QuerySet) -> list[str]:
+    def preferences_ticked_by_first(self, siblings: models.QuerySet[Self]) -> list[str]:
         """The contact's ``*_allowed`` fields this new point ticks (subclass hook)."""
         raise NotImplementedError
 
@@ -395,7 +414,8 @@ class ContactPoint(TimeStampedModel):
         (and the old primary saved) before this row is written.
         """
         with transaction.atomic(using=kwargs.get("using")):
-            siblings = type(self)._default_manager.filter(contact_id=self.contact_id)
+            # The plugin checks lookups against this abstract model, which has no ``contact``.
+            siblings = type(self)._default_manager.filter(contact_id=self.contact_id)  # type: ignore[misc]
             if not self._state.adding:
                 siblings = siblings.exclude(pk=self.pk)
             ticked: list[str] = []
@@ -418,14 +438,15 @@ class ContactPoint(TimeStampedModel):
                 setattr(contact, name, True)
             contact.save(update_fields=changed)
 
-    def delete(self, *args: Any, **kwargs: Any):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         """Delete; when the primary goes, the oldest remaining point takes over."""
         with transaction.atomic(using=kwargs.get("using")):
             was_primary = self.is_primary
             contact_id = self.contact_id
             result = super().delete(*args, **kwargs)
             if was_primary:
-                successor = type(self)._default_manager.filter(contact_id=contact_id).order_by("pk").first()
+                remaining = type(self)._default_manager.filter(contact_id=contact_id)  # type: ignore[misc]  # see save()
+                successor = remaining.order_by("pk").first()
                 if successor is not None:
                     successor.is_primary = True
                     successor.save(update_fields=["is_primary"])
@@ -464,7 +485,7 @@ class ContactEmail(ContactPoint):
     def __str__(self) -> str:
         return self.email
 
-    def preferences_ticked_by_first(self, siblings: models.QuerySet) -> list[str]:
+    def preferences_ticked_by_first(self, siblings: models.QuerySet[Self]) -> list[str]:
         return [] if siblings.exists() else ["email_allowed"]
 
     def clean(self) -> None:
@@ -547,7 +568,7 @@ class ContactPhone(ContactPoint):
     def __str__(self) -> str:
         return str(self.number)
 
-    def preferences_ticked_by_first(self, siblings: models.QuerySet) -> list[str]:
+    def preferences_ticked_by_first(self, siblings: models.QuerySet[Self]) -> list[str]:
         ticked = [] if siblings.exists() else ["phone_allowed"]
         is_first_mobile = not siblings.filter(kind=self.Kind.MOBILE).exists()
         if self.kind == self.Kind.MOBILE and is_first_mobile and app_settings.sms_enabled:

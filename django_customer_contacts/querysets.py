@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Self, TypedDict, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Self, TypedDict, TypeVar, cast, overload
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
@@ -14,7 +14,7 @@ from .conf import app_settings
 from .unused import check_threshold, unused_cutoff
 
 if TYPE_CHECKING:
-    from .models import AbstractContact, NotificationCategory
+    from .models import AbstractContact, ContactEmail, ContactPhone, ContactPoint, NotificationCategory
 
 _CustomerQuerySet = TypeVar("_CustomerQuerySet", bound=models.QuerySet[Any, Any])
 _Customer = TypeVar("_Customer", bound=models.Model)
@@ -55,11 +55,16 @@ def first_point(points: models.QuerySet[Any], column: str) -> Subquery:
     return Subquery(points.order_by("-is_primary", "pk").values(column)[:1], output_field=models.CharField())
 
 
-def contact_point_models(contact_model: type[models.Model]) -> tuple[type[models.Model], type[models.Model]]:
+def contact_point_models(contact_model: type[models.Model]) -> tuple[type[ContactEmail], type[ContactPhone]]:
     """The email and phone models of ``contact_model``, found through its relations."""
     emails = contact_model._meta.get_field("emails").related_model
     phones = contact_model._meta.get_field("phones").related_model
-    return emails, phones  # type: ignore[return-value]
+    return cast("type[ContactEmail]", emails), cast("type[ContactPhone]", phones)
+
+
+def _notification_category_model(contact_model: type[models.Model]) -> type[NotificationCategory]:
+    """The notification category model, found through ``contact_model``'s relations."""
+    return cast("type[NotificationCategory]", contact_model._meta.get_field("notification_categories").related_model)
 
 
 class ContactQuerySet(models.QuerySet["AbstractContact"]):
@@ -129,7 +134,7 @@ class ContactQuerySet(models.QuerySet["AbstractContact"]):
         SMS is disabled and ``channel="sms"``.
         """
         ContactEmail, ContactPhone = contact_point_models(self.model)
-        NotificationCategory = self.model._meta.get_field("notification_categories").related_model
+        NotificationCategory = _notification_category_model(self.model)
 
         allowed_field = RECIPIENT_CHANNELS.get(channel)
         if allowed_field is None:
@@ -141,6 +146,7 @@ class ContactQuerySet(models.QuerySet["AbstractContact"]):
         if channel == "sms" and not app_settings.sms_enabled:
             return self.none()
 
+        points: models.QuerySet[ContactPoint]
         if channel == "email":
             points, column = ContactEmail._default_manager.filter(contact=OuterRef("pk")), "email"
         else:
