@@ -14,8 +14,9 @@ the record of what moved.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connections, models, transaction
 from django.db.models import Case, Value, When
@@ -30,17 +31,23 @@ from . import record as records
 from .planner import MergePlan, RelationPlan, build_plan, check_arguments
 from .relations import rows_of
 
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
+
+    from ..models import AbstractContact, MergeRecord
+
 __all__ = ["delete_duplicates", "delete_rows", "merge_contacts", "move_relation", "save_main", "write_contact_history"]
 
 
 def merge_contacts(
-    main: Any,
-    duplicates: Any,
+    main: AbstractContact,
+    duplicates: Iterable[AbstractContact | Any],
     *,
-    field_sources: dict[str, Any] | None = None,
-    user: Any = None,
+    field_sources: Mapping[str, AbstractContact | Any] | None = None,
+    user: AbstractBaseUser | AnonymousUser | None = None,
     reason: str = "",
-) -> Any:
+) -> MergeRecord:
     """Merge ``duplicates`` (contacts of main's customer) into ``main``; return the ``MergeRecord``.
 
     Main's fields: ``field_sources`` maps a field name to the contact (main or a
@@ -88,7 +95,9 @@ def merge_contacts(
     return record
 
 
-def move_relation(relation_plan: RelationPlan, plan: MergePlan, record, user, now) -> None:
+def move_relation(
+    relation_plan: RelationPlan, plan: MergePlan, record: MergeRecord, user: AbstractBaseUser | None, now: datetime
+) -> None:
     """Repoint one relation's rows at main: history, dropped rows, then one UPDATE."""
     relation = relation_plan.relation
     rows = rows_of(relation, [relation.key(d) for d in plan.duplicates], plan.content_types, plan.using)
@@ -137,7 +146,8 @@ def delete_rows(model: type[models.Model], pks: Iterable[Any], using: str) -> No
     pk_field = model._meta.pk
     values = [pk_field.get_db_prep_value(pk, connection) for pk in pks]
     quote = connection.ops.quote_name
-    sql = f"DELETE FROM {quote(model._meta.db_table)} WHERE {quote(pk_field.column)} IN "
+    # A primary key always has a column.
+    sql = f"DELETE FROM {quote(model._meta.db_table)} WHERE {quote(cast(str, pk_field.column))} IN "
     size = connection.features.max_query_params or len(values) or 1
     with connection.cursor() as cursor:
         for start in range(0, len(values), size):
@@ -155,15 +165,16 @@ def save_main(plan: MergePlan) -> None:
     fields = list(plan.sources)
     if plan.becomes_primary:
         fields.append("is_primary")
-    main.skip_history_when_saving = True  # written with the duplicates' below
+    # simple-history's hook: main's history is written with the duplicates' below.
+    main.skip_history_when_saving = True  # type: ignore[attr-defined]
     try:
         # TimeStampedModel adds ``modified`` to a non-empty list; main is touched either way.
         main.save(update_fields=fields or ["modified"])
     finally:
-        del main.skip_history_when_saving
+        del main.skip_history_when_saving  # type: ignore[attr-defined]
 
 
-def write_contact_history(plan: MergePlan, record, user, now) -> None:
+def write_contact_history(plan: MergePlan, record: MergeRecord, user: AbstractBaseUser | None, now: datetime) -> None:
     """One history row for main's change and one per deleted duplicate, in one INSERT."""
     history_model = history.history_model_for(type(plan.main))
     if history_model is None:

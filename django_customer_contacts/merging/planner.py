@@ -14,8 +14,9 @@ from __future__ import annotations
 import contextlib
 import datetime
 import json
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -31,6 +32,9 @@ from ..locking import lock_contacts, lock_customer
 from .record import json_value
 from .relations import Relation, contact_content_type_ids, contact_relations, is_integer_field, rows_of
 from .rules import contact_label, merged_values
+
+if TYPE_CHECKING:
+    from ..models import AbstractContact
 
 __all__ = ["MergePlan", "RelationPlan", "build_plan", "check_arguments", "plan_merge"]
 
@@ -81,9 +85,10 @@ class RelationPlan:
 class MergePlan:
     """Everything a merge will do, worked out from the locked rows before any write."""
 
-    main: Any
-    duplicates: list[Any]
-    customer: Any
+    main: AbstractContact
+    duplicates: list[AbstractContact]
+    #: The customer row, locked (the host's customer model).
+    customer: models.Model
     #: Main's new field values, by attname (only those that change).
     values: dict[str, Any]
     #: For each changed field (by name), the pk of the contact its value comes from.
@@ -105,9 +110,11 @@ class MergePlan:
             % {"duplicates": ", ".join(contact_label(d) for d in self.duplicates), "main": contact_label(self.main)}
         ]
         for name, source in self.sources.items():
+            # get_field() is typed to return a reverse relation too; these names are fields.
+            attname = cast("models.Field[Any, Any]", self.main._meta.get_field(name)).attname
             lines.append(
                 _("%(field)s: %(value)r, from #%(source)s")
-                % {"field": name, "value": self.values[self.main._meta.get_field(name).attname], "source": source}
+                % {"field": name, "value": self.values[attname], "source": source}
             )
         if self.becomes_primary:
             lines.append(_("%(main)s becomes the primary contact.") % {"main": contact_label(self.main)})
@@ -120,7 +127,12 @@ class MergePlan:
         return lines
 
 
-def plan_merge(main: Any, duplicates: Any, *, field_sources: dict[str, Any] | None = None) -> MergePlan:
+def plan_merge(
+    main: AbstractContact,
+    duplicates: Iterable[AbstractContact | Any],
+    *,
+    field_sources: Mapping[str, AbstractContact | Any] | None = None,
+) -> MergePlan:
     """Work out what ``merge_contacts`` would do, and change nothing.
 
     Raises ``MergeError`` for whatever ``merge_contacts`` would refuse. Locks the same
@@ -133,7 +145,9 @@ def plan_merge(main: Any, duplicates: Any, *, field_sources: dict[str, Any] | No
         return build_plan(model, main, duplicate_ids, field_sources or {}, using)
 
 
-def check_arguments(model: type[models.Model], main: Any, duplicates: Any) -> list[Any]:
+def check_arguments(
+    model: type[AbstractContact], main: AbstractContact, duplicates: Iterable[AbstractContact | Any] | None
+) -> list[Any]:
     """The duplicates' pks, in the order given, once each; refusals that need no query."""
     if main is None or main.pk is None:
         raise MergeError(_("Save the main contact before merging other contacts into it."))
@@ -160,7 +174,13 @@ def check_arguments(model: type[models.Model], main: Any, duplicates: Any) -> li
     return ids
 
 
-def build_plan(model: type[models.Model], main: Any, duplicate_ids: list[Any], sources: dict[str, Any], using: str):
+def build_plan(
+    model: type[AbstractContact],
+    main: AbstractContact,
+    duplicate_ids: list[Any],
+    sources: Mapping[str, AbstractContact | Any],
+    using: str,
+) -> MergePlan:
     relations = contact_relations(model)
     fresh_main, duplicates, customer = _lock_merge_rows(model, main, duplicate_ids, relations, using)
     values, changed_sources, becomes_primary = merged_values(model, fresh_main, duplicates, sources)
@@ -179,7 +199,9 @@ def build_plan(model: type[models.Model], main: Any, duplicate_ids: list[Any], s
     )
 
 
-def _lock_merge_rows(model, main, duplicate_ids, relations, using):
+def _lock_merge_rows(
+    model: type[AbstractContact], main: AbstractContact, duplicate_ids: list[Any], relations: list[Relation], using: str
+) -> tuple[AbstractContact, list[AbstractContact], models.Model]:
     """Lock the customer, then the contacts in pk order; check what was read before.
 
     The lock order every operation on a customer's contacts takes (see ``locking``),
@@ -188,7 +210,8 @@ def _lock_merge_rows(model, main, duplicate_ids, relations, using):
     customer_model = model._meta.get_field("customer").related_model
     try:
         customer = lock_customer(main.customer_id, using)
-    except customer_model.DoesNotExist:
+    # The plugin puts DoesNotExist on concrete models only, and the customer model is the host's.
+    except customer_model.DoesNotExist:  # type: ignore[attr-defined]
         raise MergeError(
             _("The customer of %(contact)s no longer exists.") % {"contact": contact_label(main)}
         ) from None
@@ -238,7 +261,13 @@ def _lock_merge_rows(model, main, duplicate_ids, relations, using):
     return fresh_main, duplicates, customer
 
 
-def _plan_relations(relations: list[Relation], main, duplicates, content_types, using: str) -> list[RelationPlan]:
+def _plan_relations(
+    relations: list[Relation],
+    main: AbstractContact,
+    duplicates: list[AbstractContact],
+    content_types: list[int],
+    using: str,
+) -> list[RelationPlan]:
     """Read every duplicate's rows of every relation, in one query (a UNION).
 
     For each row: the relation, its pk, the duplicate it belongs to, the other side of
@@ -251,7 +280,7 @@ def _plan_relations(relations: list[Relation], main, duplicates, content_types, 
         _plan_branch(index, relation, main, duplicates, content_types, using)
         for index, relation in enumerate(relations)
     ]
-    rows: list[tuple] = []
+    rows: list[tuple[Any, ...]] = []
     connection = connections[using]
     for start in range(0, len(branches), _UNION_CHUNK):
         first, *rest = branches[start : start + _UNION_CHUNK]
@@ -264,7 +293,9 @@ def _plan_relations(relations: list[Relation], main, duplicates, content_types, 
 
     owners = [{str(relation.key(dup)): dup.pk for dup in duplicates} for relation in relations]
     # int() for the common integer keys: this loop runs once per row.
-    read_pk = [int if is_integer_field(r.model._meta.pk) else r.model._meta.pk.to_python for r in relations]
+    read_pk: list[Callable[[Any], Any]] = [
+        int if is_integer_field(r.model._meta.pk) else r.model._meta.pk.to_python for r in relations
+    ]
     clashes: list[tuple[Relation, Any]] = []
     for index, pk, owner, other, flags, row in rows:
         plan = plans[index]
@@ -279,7 +310,8 @@ def _plan_relations(relations: list[Relation], main, duplicates, content_types, 
         if row is not None:
             plan.rows.setdefault(dup_pk, []).append(_row_values(relation.model, row))
         if other is not None:
-            plan.others.setdefault(dup_pk, []).append(relation.other_field.to_python(other))
+            other_field = cast("models.Field[Any, Any]", relation.other_field)  # set where others are read
+            plan.others.setdefault(dup_pk, []).append(other_field.to_python(other))
         if flags & _PRIMARY and not flags & _DROP:
             plan.primaries[dup_pk] = pk
     if clashes:
@@ -302,7 +334,13 @@ def _plan_relations(relations: list[Relation], main, duplicates, content_types, 
     return plans
 
 
-def _collision(relation: Relation, main, duplicates, content_types: list[int], one_to_one: bool) -> Q | None:
+def _collision(
+    relation: Relation,
+    main: AbstractContact,
+    duplicates: list[AbstractContact],
+    content_types: list[int],
+    one_to_one: bool,
+) -> Q | None:
     """A condition true for a duplicate's row that collides with a row main (or an
     earlier duplicate row) already has, under one of the relation's unique sets.
 
@@ -319,7 +357,7 @@ def _collision(relation: Relation, main, duplicates, content_types: list[int], o
             | Q(**{f"{name}__in": [relation.key(d) for d in duplicates], "pk__lt": OuterRef("pk")}),
             **{other: OuterRef(other) for other in others},
         )
-        if relation.is_generic:
+        if relation.content_type_field is not None:  # relation.is_generic
             holders = holders.filter(**{f"{relation.content_type_field.name}__in": content_types})
         if condition is not None:
             conditions.append(Q(Exists(holders.filter(condition))) & condition)
@@ -352,12 +390,20 @@ def _row_json(model: type[models.Model]) -> JSONObject:
     )
 
 
-def _plan_branch(index: int, relation: Relation, main, duplicates, content_types, using) -> models.QuerySet:
+def _plan_branch(
+    index: int,
+    relation: Relation,
+    main: AbstractContact,
+    duplicates: list[AbstractContact],
+    content_types: list[int],
+    using: str,
+) -> models.QuerySet[models.Model, tuple[Any, ...]]:
     rows = rows_of(relation, [relation.key(d) for d in duplicates], content_types, using)
     drop = _collision(relation, main, duplicates, content_types, one_to_one=False)
     clash = _collision(relation, main, duplicates, content_types, one_to_one=True)
     text = models.CharField()
     # Only text and integers, read with a plain cursor: nothing to convert per row.
+    row: models.Expression
     if relation.is_contact_point:
         row = _row_json(relation.model)
     elif drop is not None:
@@ -377,7 +423,9 @@ def _plan_branch(index: int, relation: Relation, main, duplicates, content_types
     }
     # No ORDER BY, here or on the UNION: Django 6.1 refuses a compound query ordered
     # by the model's default ordering, and the plan doesn't depend on row order.
-    return rows.annotate(**columns).values_list(*columns).order_by()
+    # The plugin can't type annotate(**columns): its result is Any.
+    branch: models.QuerySet[models.Model, tuple[Any, ...]] = rows.annotate(**columns).values_list(*columns).order_by()
+    return branch
 
 
 def _row_values(model: type[models.Model], data: Any) -> dict[str, Any]:

@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from ..models import ContactEmail, ContactPhone, MergeRecord, NotificationCategory, Tag
 
 if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
     from .planner import MergePlan
 
 __all__ = ["change_reason", "create_record", "json_value", "json_values"]
@@ -30,11 +32,11 @@ def json_value(value: Any) -> Any:
         return str(value)  # a phone number: E.164
 
 
-def create_record(plan: MergePlan, user: Any, reason: str):
+def create_record(plan: MergePlan, user: AbstractBaseUser | None, reason: str) -> MergeRecord:
     by_model = {relation_plan.relation.model: relation_plan for relation_plan in plan.relations}
     categories = by_model.get(NotificationCategory.contacts.through)
     tags = by_model.get(Tag.contacts.through)
-    snapshots = {}
+    snapshots: dict[str, dict[str, Any]] = {}
     for dup in plan.duplicates:
         dropped = {
             relation_plan.relation.label: relation_plan.rows[dup.pk]
@@ -60,7 +62,9 @@ def create_record(plan: MergePlan, user: Any, reason: str):
         for relation_plan in plan.relations
         if relation_plan
     }
-    return MergeRecord._default_manager.using(plan.using).create(
+    # The plugin types ``contact`` and ``user`` as the models the settings name (Contact,
+    # User); here they are any contact and user model (AbstractContact, AbstractBaseUser).
+    return MergeRecord._default_manager.using(plan.using).create(  # type: ignore[misc]
         contact=plan.main,
         merged_ids=[json_value(pk) for pk in plan.merged_ids],
         snapshots=snapshots,
@@ -71,5 +75,5 @@ def create_record(plan: MergePlan, user: Any, reason: str):
     )
 
 
-def change_reason(record, text: str) -> str:
+def change_reason(record: MergeRecord, text: str) -> str:
     return _("Merge #%(record)s: %(what)s") % {"record": record.pk, "what": text}

@@ -6,13 +6,14 @@ A merge repoints these; the planner reads them in one query.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.db.models.fields.reverse_related import ForeignObjectRel, ManyToManyRel
 from simple_history.models import HistoricalChanges
 
 from .. import get_contact_model
@@ -31,10 +32,10 @@ class Relation:
     """
 
     model: type[models.Model]
-    field: models.Field
+    field: models.Field[Any, Any]
     name: str
-    content_type_field: models.Field | None = None
-    other_field: models.Field | None = None
+    content_type_field: models.Field[Any, Any] | None = None
+    other_field: models.Field[Any, Any] | None = None
     unique_sets: tuple[tuple[tuple[str, ...], Q | None], ...] = ()
 
     @property
@@ -56,7 +57,8 @@ class Relation:
         """The value this relation stores for ``contact``."""
         if self.is_generic:
             return self.field.to_python(contact.pk)
-        return getattr(contact, self.field.target_field.attname)
+        # Not generic: a foreign key or one-to-one.
+        return getattr(contact, cast("models.ForeignKey[Any, Any]", self.field).target_field.attname)
 
 
 def contact_relations(model: type[models.Model] | None = None) -> list[Relation]:
@@ -71,12 +73,15 @@ def contact_relations(model: type[models.Model] | None = None) -> list[Relation]
     fields = model._meta.get_fields(include_hidden=True)
     # Many-to-many declared here (forward) or elsewhere (reverse): moved through their tables.
     through_models = {
-        f.remote_field.through if isinstance(f, models.ManyToManyField) else f.through for f in fields if f.many_to_many
+        f.remote_field.through if isinstance(f, models.ManyToManyField) else cast(ManyToManyRel, f).through
+        for f in fields
+        if f.many_to_many
     }
     relations: list[Relation] = []
-    for rel in fields:
-        if rel.concrete or not rel.auto_created or rel.many_to_many:
+    for field_or_rel in fields:
+        if field_or_rel.concrete or not field_or_rel.auto_created or field_or_rel.many_to_many:
             continue
+        rel = cast(ForeignObjectRel, field_or_rel)  # what is left: reverse relations
         fk = rel.field
         related = rel.related_model
         if not isinstance(fk, models.ForeignKey) or _is_history_model(related):
@@ -99,7 +104,7 @@ def contact_relations(model: type[models.Model] | None = None) -> list[Relation]
         for gfk in candidate._meta.private_fields:
             if not isinstance(gfk, GenericForeignKey):
                 continue
-            object_id = candidate._meta.get_field(gfk.fk_field)
+            object_id = cast("models.Field[Any, Any]", candidate._meta.get_field(gfk.fk_field))
             if not _can_hold(object_id, model._meta.pk):
                 continue
             relations.append(
@@ -107,7 +112,7 @@ def contact_relations(model: type[models.Model] | None = None) -> list[Relation]
                     model=candidate,
                     field=object_id,
                     name=gfk.name,
-                    content_type_field=candidate._meta.get_field(gfk.ct_field),
+                    content_type_field=cast("models.Field[Any, Any]", candidate._meta.get_field(gfk.ct_field)),
                     # The content type is the contact model's on every row moved: not "other".
                     unique_sets=_unique_sets(candidate, object_id, also=gfk.ct_field),
                 )
@@ -120,7 +125,7 @@ def _is_history_model(model: type[models.Model]) -> bool:
 
 
 def _unique_sets(
-    model: type[models.Model], fk: models.Field, also: str | None = None
+    model: type[models.Model], fk: models.Field[Any, Any], also: str | None = None
 ) -> tuple[tuple[tuple[str, ...], Q | None], ...]:
     """The unique constraints that include ``fk``: (the other fields, the condition).
 
@@ -131,7 +136,7 @@ def _unique_sets(
     sets: list[tuple[tuple[str, ...], Q | None]] = []
     if fk.unique:
         sets.append(((), None))
-    groups = [(tuple(names), None) for names in model._meta.unique_together]
+    groups: list[tuple[tuple[str, ...], Q | None]] = [(tuple(names), None) for names in model._meta.unique_together]
     groups += [
         (tuple(c.fields), c.condition)
         for c in model._meta.constraints
@@ -147,11 +152,11 @@ def _unique_sets(
     return tuple(sets)
 
 
-def is_integer_field(model_field: models.Field) -> bool:
+def is_integer_field(model_field: models.Field[Any, Any]) -> bool:
     return isinstance(model_field, models.IntegerField | models.AutoField)
 
 
-def _can_hold(object_id: models.Field, pk: models.Field) -> bool:
+def _can_hold(object_id: models.Field[Any, Any], pk: models.Field[Any, Any]) -> bool:
     """Whether a generic foreign key's object id column can hold a contact's pk."""
     if isinstance(object_id, models.CharField | models.TextField):
         return True
@@ -167,8 +172,8 @@ def contact_content_type_ids(model: type[models.Model], using: str) -> list[int]
     return sorted(content_type.pk for content_type in types.values())
 
 
-def rows_of(relation: Relation, keys: list[Any], content_types: list[int], using: str) -> models.QuerySet:
+def rows_of(relation: Relation, keys: list[Any], content_types: list[int], using: str) -> models.QuerySet[models.Model]:
     rows = relation.model._base_manager.using(using).filter(**{f"{relation.field.name}__in": keys})
-    if relation.is_generic:
+    if relation.content_type_field is not None:  # relation.is_generic
         rows = rows.filter(**{f"{relation.content_type_field.name}__in": content_types})
     return rows.order_by()

@@ -6,13 +6,17 @@ Pure Python on the locked rows: no queries.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils.translation import gettext as _
 
 from .. import get_contact_model
 from ..exceptions import MergeError
+
+if TYPE_CHECKING:
+    from ..models import AbstractContact
 
 __all__ = ["CONSENT", "NOT_MERGED", "OPT_OUTS", "contact_label", "mergeable_fields", "merged_values"]
 
@@ -30,7 +34,7 @@ def contact_label(contact: Any) -> str:
     return f"{contact} (#{contact.pk})"
 
 
-def mergeable_fields(model: type[models.Model] | None = None) -> list[models.Field]:
+def mergeable_fields(model: type[models.Model] | None = None) -> list[models.Field[Any, Any]]:
     """The contact fields whose value a merge chooses (``field_sources`` keys).
 
     Every editable field of the contact model — a host's own fields too — but the
@@ -48,8 +52,17 @@ def _is_blank(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def merged_values(model, main, duplicates, sources):
-    """Main's new field values: ``field_sources``, then the rules of ``merge_contacts``."""
+def merged_values(
+    model: type[AbstractContact],
+    main: AbstractContact,
+    duplicates: list[AbstractContact],
+    sources: Mapping[str, AbstractContact | Any],
+) -> tuple[dict[str, Any], dict[str, Any], bool]:
+    """Main's new field values: ``field_sources``, then the rules of ``merge_contacts``.
+
+    Returns the values that change (by attname), the pk of the contact each came from
+    (by field name) and whether main becomes the primary contact.
+    """
     contacts = [main, *duplicates]
     by_pk = {contact.pk: contact for contact in contacts}
     mergeable = {f.name: f for f in mergeable_fields(model)}
@@ -89,9 +102,9 @@ def merged_values(model, main, duplicates, sources):
                 )
         return next((contact for value, contact in values if not _is_blank(value)), main)
 
-    dated = [contact for contact in contacts if contact.marketing_consent_at is not None]
+    dated = [(c.marketing_consent_at, c) for c in contacts if c.marketing_consent_at is not None]
     # max() keeps the first of equal dates: main before the duplicates, in their order.
-    consent_source = max(dated, key=lambda c: c.marketing_consent_at) if dated else main
+    consent_source = max(dated, key=lambda pair: pair[0])[1] if dated else main
 
     values: dict[str, Any] = {}
     changed_sources: dict[str, Any] = {}
