@@ -9,7 +9,7 @@ keep.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 __all__ = ["ContactForm", "ContactPointFormSet", "MergeForm", "display_value"]
 
 
+# Django's form classes can't be subscripted at runtime, hence the type: ignores for
+# their type arguments.
 class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
     """The contact form, with the tag and category relations that live on their own models."""
 
@@ -56,7 +58,7 @@ class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
         self.instance.tags.set(self.cleaned_data["tags"])
 
 
-class ContactPointFormSet(forms.BaseInlineFormSet):  # type: ignore[type-arg]
+class ContactPointFormSet(forms.BaseInlineFormSet):  # type: ignore[type-arg]  # see ContactForm
     """Refuses the same address or number twice in one submission (addresses ignoring case)."""
 
     def clean(self) -> None:
@@ -65,7 +67,8 @@ class ContactPointFormSet(forms.BaseInlineFormSet):  # type: ignore[type-arg]
         for form in self.forms:
             if not form.has_changed() and not form.instance.pk:
                 continue
-            if self.can_delete and self._should_delete_form(form):
+            # _should_delete_form(): BaseFormSet's, missing from django-stubs.
+            if self.can_delete and self._should_delete_form(form):  # type: ignore[attr-defined]
                 continue
             email = form.cleaned_data.get("email")
             value = email or form.cleaned_data.get("number")
@@ -102,7 +105,7 @@ class MergeForm(forms.Form):
         self.contacts = list(contacts)
         self.by_pk = {str(contact.pk): contact for contact in self.contacts}
         choices = [(pk, str(contact)) for pk, contact in self.by_pk.items()]
-        self.fields["main"].choices = choices  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["main"]).choices = choices
         self.differing = [
             f
             for f in mergeable_fields(get_contact_model())

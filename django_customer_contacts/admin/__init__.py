@@ -13,6 +13,8 @@ or set the option to ``None`` and register the contact model yourself, on any si
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 from django.utils.module_loading import import_string
 
@@ -22,6 +24,9 @@ from .contacts import ContactAdmin, ContactEmailInline, ContactPhoneInline, dele
 from .customers import ContactInline, ContactInlineFormSet
 from .filters import OneTimeFilter, UnusedFilter
 from .merge import MergeView
+
+if TYPE_CHECKING:
+    from ..models import AbstractContact
 
 __all__ = [
     "ContactAdmin",
@@ -37,7 +42,7 @@ __all__ = [
 ]
 
 
-def register_contact_admin(site: admin.AdminSite | None = None) -> type[admin.ModelAdmin] | None:
+def register_contact_admin(site: admin.AdminSite | None = None) -> type[admin.ModelAdmin[AbstractContact]] | None:
     """Register the contact model on ``site`` (default: ``admin.site``) with ``CONTACT_ADMIN_CLASS``.
 
     Does nothing when the option is ``None`` or the model is registered on that site
@@ -48,6 +53,6 @@ def register_contact_admin(site: admin.AdminSite | None = None) -> type[admin.Mo
     model = get_contact_model()
     if path is None or site.is_registered(model):
         return None
-    admin_class: type[admin.ModelAdmin] = import_string(path) if isinstance(path, str) else path
+    admin_class: type[admin.ModelAdmin[AbstractContact]] = import_string(path) if isinstance(path, str) else path
     site.register(model, admin_class)
     return admin_class

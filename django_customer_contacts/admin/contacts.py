@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.auth import get_permission_codename, get_user_model
 from django.db import transaction
-from django.db.models import OuterRef
-from django.http import HttpResponseRedirect
+from django.db.models import OuterRef, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -26,38 +26,64 @@ from ..services import enable_login, set_primary_contact
 from .filters import OneTimeFilter, UnusedFilter
 from .merge import MergeView
 
+if TYPE_CHECKING:
+    from django.contrib.admin.options import InlineModelAdmin
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.template.response import TemplateResponse
+    from django_stubs_ext import WithAnnotations
+
+    from ..models import AbstractContact
+
+    # Django's admin classes can't be subscripted at runtime: generic for type checkers only.
+    _InlineMixinBase = InlineModelAdmin[Any, AbstractContact]
+    _EmailInlineBase = admin.TabularInline[ContactEmail, AbstractContact]
+    _PhoneInlineBase = admin.TabularInline[ContactPhone, AbstractContact]
+
+    class _PrimaryPoints(TypedDict):
+        """The annotations ``ContactAdmin.get_queryset()`` adds."""
+
+        primary_email_value: str | None
+        primary_phone_value: str | None
+
+else:
+    _InlineMixinBase = object
+    _EmailInlineBase = _PhoneInlineBase = admin.TabularInline
+
 __all__ = ["ContactAdmin", "ContactEmailInline", "ContactPhoneInline", "delete_selected"]
 
 
-class ContactPointInlineMixin:
+class ContactPointInlineMixin(_InlineMixinBase):
     """Emails and phones follow their contact: read-only where the contact is."""
 
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: AbstractContact | None = None) -> bool:
         return super().has_add_permission(request, obj) and can_change_contact(request.user, obj)
 
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: AbstractContact | None = None) -> bool:
         return super().has_change_permission(request, obj) and can_change_contact(request.user, obj)
 
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: AbstractContact | None = None) -> bool:
         return super().has_delete_permission(request, obj) and can_change_contact(request.user, obj)
 
 
-class ContactEmailInline(ContactPointInlineMixin, admin.TabularInline):
+class ContactEmailInline(ContactPointInlineMixin, _EmailInlineBase):
     model = ContactEmail
     formset = ContactPointFormSet
     fields = ["email", "kind", "is_primary"]
     extra = 1
 
 
-class ContactPhoneInline(ContactPointInlineMixin, admin.TabularInline):
+class ContactPhoneInline(ContactPointInlineMixin, _PhoneInlineBase):
     model = ContactPhone
     formset = ContactPointFormSet
     fields = ["number", "kind", "is_primary"]
     extra = 1
 
 
-@admin.action(permissions=["delete"], description=django_delete_selected.short_description)
-def delete_selected(modeladmin: admin.ModelAdmin, request: Any, queryset: Any) -> Any:
+# short_description: set on Django's action by @action, unknown to django-stubs.
+@admin.action(permissions=["delete"], description=django_delete_selected.short_description)  # type: ignore[attr-defined]
+def delete_selected(
+    modeladmin: admin.ModelAdmin[Any], request: HttpRequest, queryset: QuerySet[AbstractContact]
+) -> TemplateResponse | None:
     """Django's delete action, showing why a primary contact can't be deleted.
 
     Named like Django's action, so it takes the site-wide one's place.
@@ -101,14 +127,14 @@ class ContactAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["user"]
     actions = [delete_selected, "set_primary", "merge_contacts", "export_consented_csv", "enable_login"]
 
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: AbstractContact | None = None) -> bool:
         # Customer-managed contacts are read-only without change_customer_managed_contact.
         return can_change_contact(request.user, obj)
 
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: AbstractContact | None = None) -> bool:
         return can_delete_contact(request.user, obj)
 
-    def get_fields(self, request: Any, obj: Any = None) -> list[Any]:
+    def get_fields(self, request: HttpRequest, obj: AbstractContact | None = None) -> list[Any]:
         fields = list(super().get_fields(request, obj))
         if obj is not None and not self.has_change_permission(request, obj):
             # Read-only pages show the relations declared on Tag/NotificationCategory
@@ -117,7 +143,7 @@ class ContactAdmin(SimpleHistoryAdmin):
             fields = [readable.get(name, name) for name in fields]
         return fields
 
-    def get_readonly_fields(self, request: Any, obj: Any = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: AbstractContact | None = None) -> list[str]:
         readonly = list(super().get_readonly_fields(request, obj))
         if obj is not None and not self.has_change_permission(request, obj):
             # Also read-only for forms built outside the change view (simple-history's
@@ -126,41 +152,41 @@ class ContactAdmin(SimpleHistoryAdmin):
         return readonly
 
     @admin.display(description=_("tags"))
-    def tag_names(self, contact: Any) -> str:
+    def tag_names(self, contact: AbstractContact) -> str:
         return ", ".join(tag.name for tag in contact.tags.all())
 
     @admin.display(description=_("notification categories"))
-    def category_names(self, contact: Any) -> str:
+    def category_names(self, contact: AbstractContact) -> str:
         return ", ".join(category.name for category in contact.notification_categories.all())
 
-    def get_queryset(self, request: Any) -> Any:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AbstractContact]:
         # Primary email and phone come with the rows: no query per row.
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                primary_email_value=first_point(ContactEmail._default_manager.filter(contact=OuterRef("pk")), "email"),
-                primary_phone_value=first_point(ContactPhone._default_manager.filter(contact=OuterRef("pk")), "number"),
-            )
+        contacts: QuerySet[AbstractContact] = super().get_queryset(request)  # SimpleHistoryAdmin: untyped
+        return contacts.annotate(
+            primary_email_value=first_point(ContactEmail._default_manager.filter(contact=OuterRef("pk")), "email"),
+            primary_phone_value=first_point(ContactPhone._default_manager.filter(contact=OuterRef("pk")), "number"),
         )
 
     @admin.display(description=_("email"), ordering="primary_email_value")
-    def primary_email(self, contact: Any) -> str:
+    def primary_email(self, contact: WithAnnotations[AbstractContact, _PrimaryPoints]) -> str:
         return contact.primary_email_value or ""
 
     @admin.display(description=_("phone"))
-    def primary_phone(self, contact: Any) -> str:
+    def primary_phone(self, contact: WithAnnotations[AbstractContact, _PrimaryPoints]) -> str:
         return contact.primary_phone_value or ""
 
-    def get_search_results(self, request: Any, queryset: Any, search_term: str) -> tuple[Any, bool]:
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[AbstractContact], search_term: str
+    ) -> tuple[QuerySet[AbstractContact], bool]:
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         number = phone_search_key(search_term)
         if number:
-            results |= queryset.filter(phones__number=number)
+            # The plugin checks lookups against AbstractContact, which has no ``phones`` field.
+            results |= queryset.filter(phones__number=number)  # type: ignore[misc]
             may_have_duplicates = True
         return results, may_have_duplicates
 
-    def get_autocomplete_fields(self, request: Any) -> list[str]:
+    def get_autocomplete_fields(self, request: HttpRequest) -> list[str]:
         # Only when the host's customer admin can answer autocomplete queries;
         # naming it in the class attribute would make a missing one a system-check error.
         customer_admin = self.admin_site._registry.get(self.model._meta.get_field("customer").related_model)
@@ -177,27 +203,28 @@ class ContactAdmin(SimpleHistoryAdmin):
         )
         return [merge, *super().get_urls()]
 
-    def has_merge_contact_permission(self, request: Any) -> bool:
+    def has_merge_contact_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("customer_contacts.merge_contact")
 
-    def has_export_contact_permission(self, request: Any) -> bool:
+    def has_export_contact_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("customer_contacts.export_contact")
 
     @admin.action(
         description=_("Export the selected contacts that gave marketing consent (CSV)"), permissions=["export_contact"]
     )
-    def export_consented_csv(self, request: Any, queryset: Any) -> Any:
+    def export_consented_csv(self, request: HttpRequest, queryset: QuerySet[AbstractContact]) -> StreamingHttpResponse:
         return csv_response(queryset, consented=True, filename="consented-contacts.csv")
 
-    def has_enable_login_permission(self, request: Any) -> bool:
+    def has_enable_login_permission(self, request: HttpRequest) -> bool:
         user_opts = get_user_model()._meta
         return self.has_change_permission(request) and request.user.has_perm(
             f"{user_opts.app_label}.{get_permission_codename('add', user_opts)}"
         )
 
     @admin.action(description=_("Enable login for the selected contacts"), permissions=["enable_login"])
-    def enable_login(self, request: Any, queryset: Any) -> None:
-        enabled, refused = [], []
+    def enable_login(self, request: HttpRequest, queryset: QuerySet[AbstractContact]) -> None:
+        enabled: list[str] = []
+        refused: list[str] = []
         for contact in queryset:
             try:
                 enable_login(contact)
@@ -216,17 +243,17 @@ class ContactAdmin(SimpleHistoryAdmin):
             self.message_user(request, message, messages.ERROR)
 
     @admin.action(description=_("Merge selected contacts"), permissions=["merge_contact"])
-    def merge_contacts(self, request: Any, queryset: Any) -> Any:
+    def merge_contacts(self, request: HttpRequest, queryset: QuerySet[AbstractContact]) -> HttpResponseRedirect:
         opts = self.model._meta
         ids = ",".join(str(pk) for pk in queryset.order_by("pk").values_list("pk", flat=True))
         url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_merge")
         return HttpResponseRedirect(f"{url}?{urlencode({'ids': ids})}")
 
-    def has_set_primary_contact_permission(self, request: Any) -> bool:
+    def has_set_primary_contact_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("customer_contacts.set_primary_contact")
 
     @admin.action(description=_("Set as primary contact"), permissions=["set_primary_contact"])
-    def set_primary(self, request: Any, queryset: Any) -> None:
+    def set_primary(self, request: HttpRequest, queryset: QuerySet[AbstractContact]) -> None:
         contacts = list(queryset[:2])
         if len(contacts) != 1:
             self.message_user(request, _("Select exactly one contact to make primary."), messages.ERROR)
@@ -243,7 +270,8 @@ class ContactAdmin(SimpleHistoryAdmin):
             )
             return
         try:
-            set_primary_contact(contacts[0], user=request.user)
+            # The admin's user is logged in: never an AnonymousUser.
+            set_primary_contact(contacts[0], user=cast("AbstractBaseUser", request.user))
         except PrimaryContactError as exc:
             self.message_user(request, str(exc), messages.ERROR)
             return
@@ -251,13 +279,15 @@ class ContactAdmin(SimpleHistoryAdmin):
             request, _("%(contact)s is now the primary contact.") % {"contact": contacts[0]}, messages.SUCCESS
         )
 
-    def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
+    def save_related(self, request: HttpRequest, form: ContactForm, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         form.save_relations()
 
-    def delete_view(self, request: Any, object_id: str, extra_context: Any = None) -> Any:
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         try:
-            return super().delete_view(request, object_id, extra_context)
+            return cast(HttpResponse, super().delete_view(request, object_id, extra_context))  # untyped base
         except PrimaryContactError as exc:
             self.message_user(request, str(exc), messages.ERROR)
             opts = self.model._meta

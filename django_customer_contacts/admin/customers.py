@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -15,10 +17,22 @@ from .. import get_contact_model
 from ..permissions import can_change_contact
 from ..unused import unused_review_due
 
+if TYPE_CHECKING:
+    from ..models import AbstractContact
+    from ..querysets import ContactQuerySet
+
+    # Django's form and admin classes can't be subscripted at runtime: generic for type
+    # checkers only. The parent is the host's customer model.
+    _ContactInlineFormSetBase = forms.BaseInlineFormSet[AbstractContact, models.Model, forms.ModelForm[AbstractContact]]
+    _ContactInlineBase = admin.TabularInline[AbstractContact, models.Model]
+else:
+    _ContactInlineFormSetBase = forms.BaseInlineFormSet
+    _ContactInlineBase = admin.TabularInline
+
 __all__ = ["ContactInline", "ContactInlineFormSet"]
 
 
-class ContactInlineFormSet(forms.BaseInlineFormSet):
+class ContactInlineFormSet(_ContactInlineFormSetBase):
     """Refuses to delete the primary contact while another contact stays.
 
     Rows the user may not change (customer-managed contacts) are shown disabled.
@@ -26,8 +40,9 @@ class ContactInlineFormSet(forms.BaseInlineFormSet):
 
     user: Any = None
 
-    def _construct_form(self, i: int, **kwargs: Any) -> Any:
-        form = super()._construct_form(i, **kwargs)
+    def _construct_form(self, i: int, **kwargs: Any) -> forms.ModelForm[AbstractContact]:
+        # BaseFormSet's, missing from django-stubs.
+        form: forms.ModelForm[AbstractContact] = super()._construct_form(i, **kwargs)  # type: ignore[misc]
         if form.instance.pk is not None and not can_change_contact(self.user, form.instance):
             for field in form.fields.values():
                 field.disabled = True
@@ -52,7 +67,7 @@ class ContactInlineFormSet(forms.BaseInlineFormSet):
             )
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(_ContactInlineBase):
     """Add this to your customer's ModelAdmin: its contacts, primary first."""
 
     model = get_contact_model()
@@ -65,16 +80,20 @@ class ContactInline(admin.TabularInline):
     show_change_link = True
     extra = 0
 
-    def get_queryset(self, request: Any) -> Any:
-        return super().get_queryset(request).regular().order_by("-is_primary", "last_name", "first_name")
+    def get_queryset(self, request: HttpRequest) -> ContactQuerySet:
+        # The contact model's default manager is a ContactManager.
+        contacts = cast("ContactQuerySet", super().get_queryset(request))
+        return contacts.regular().order_by("-is_primary", "last_name", "first_name")
 
-    def get_formset(self, request: Any, obj: Any = None, **kwargs: Any) -> Any:
+    def get_formset(
+        self, request: HttpRequest, obj: models.Model | None = None, **kwargs: Any
+    ) -> type[_ContactInlineFormSetBase]:
         # Inline instances are made per request, so this is safe to keep on self.
         self.unused_review = self._unused_review(obj)
         formset = super().get_formset(request, obj, **kwargs)
-        return type(formset.__name__, (formset,), {"user": request.user})
+        return cast("type[_ContactInlineFormSetBase]", type(formset.__name__, (formset,), {"user": request.user}))
 
-    def _unused_review(self, customer: Any) -> tuple[int, str] | None:
+    def _unused_review(self, customer: models.Model | None) -> tuple[int, str] | None:
         if customer is None or customer.pk is None:
             return None
         count = unused_review_due(customer)
