@@ -26,6 +26,24 @@ def _get_model(label: object) -> type[models.Model] | None:
         return None
 
 
+def customer_relation_resolved() -> bool:
+    """Whether the contact model's ``customer`` foreign key points at a loaded model.
+
+    It doesn't when the host forgot ``CUSTOMER_CONTACTS_CUSTOMER_MODEL`` or named a model
+    that isn't installed (``customer_contacts.E001``): the relation then names a model
+    that never loads, and Django can't build form fields or admin checks on it. The
+    contact form and ``ContactInline`` wait for it, so that ``manage.py check`` gets as
+    far as saying what is wrong.
+    """
+    from . import get_contact_model
+
+    try:
+        remote = get_contact_model()._meta.get_field("customer").remote_field
+    except Exception:  # no contact model, or one without a customer: customer_contacts.E002
+        return False
+    return remote is not None and not isinstance(remote.model, str)
+
+
 def check_customer_model() -> list[Error]:
     label = getattr(settings, "CUSTOMER_CONTACTS_CUSTOMER_MODEL", None)
     if not label:
