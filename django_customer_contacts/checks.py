@@ -26,6 +26,24 @@ def _get_model(label: object) -> type[models.Model] | None:
         return None
 
 
+def customer_relation_resolved() -> bool:
+    """Whether the contact model's ``customer`` foreign key points at a loaded model.
+
+    It doesn't when the host forgot ``CUSTOMER_CONTACTS_CUSTOMER_MODEL`` or named a model
+    that isn't installed (``customer_contacts.E001``): the relation then names a model
+    that never loads, and Django can't build form fields or admin checks on it. The
+    contact form and ``ContactInline`` wait for it, so that ``manage.py check`` gets as
+    far as saying what is wrong.
+    """
+    from . import get_contact_model
+
+    try:
+        remote = get_contact_model()._meta.get_field("customer").remote_field
+    except Exception:  # no contact model, or one without a customer: customer_contacts.E002
+        return False
+    return remote is not None and not isinstance(remote.model, str)
+
+
 def check_customer_model() -> list[Error]:
     label = getattr(settings, "CUSTOMER_CONTACTS_CUSTOMER_MODEL", None)
     if not label:
@@ -82,6 +100,20 @@ def check_contact_model() -> list[Error]:
     return []
 
 
+def _check_callable_option(options: dict[str, Any], name: str, hint: str, check_id: str) -> list[Error]:
+    """An option that holds a callable or its dotted path (``None``: the default)."""
+    value = options.get(name)
+    if value is None or callable(value):
+        return []
+    try:
+        target = import_string(value)
+    except (ImportError, TypeError, ValueError, AttributeError) as exc:
+        return [Error(f"CUSTOMER_CONTACTS[{name!r}] = {value!r} can't be imported: {exc}", hint=hint, id=check_id)]
+    if not callable(target):
+        return [Error(f"CUSTOMER_CONTACTS[{name!r}] = {value!r} is not callable.", hint=hint, id=check_id)]
+    return []
+
+
 def check_options() -> list[Error]:
     options = getattr(settings, "CUSTOMER_CONTACTS", None) or {}
     if not isinstance(options, dict):
@@ -102,27 +134,19 @@ def check_options() -> list[Error]:
                 id="customer_contacts.E004",
             )
         )
-    allowed = options.get("PRIMARY_CONTACT_ALLOWED")
-    if allowed is not None and not callable(allowed):
-        try:
-            target = import_string(allowed)
-        except (ImportError, TypeError, ValueError) as exc:
-            errors.append(
-                Error(
-                    f"CUSTOMER_CONTACTS['PRIMARY_CONTACT_ALLOWED'] = {allowed!r} can't be imported: {exc}",
-                    hint="Give the dotted path of a callable taking a customer and returning a bool.",
-                    id="customer_contacts.E005",
-                )
-            )
-        else:
-            if not callable(target):
-                errors.append(
-                    Error(
-                        f"CUSTOMER_CONTACTS['PRIMARY_CONTACT_ALLOWED'] = {allowed!r} is not callable.",
-                        hint="Give the dotted path of a callable taking a customer and returning a bool.",
-                        id="customer_contacts.E005",
-                    )
-                )
+    errors += _check_callable_option(
+        options,
+        "PRIMARY_CONTACT_ALLOWED",
+        "Give the dotted path of a callable taking a customer and returning a bool.",
+        "customer_contacts.E005",
+    )
+    errors += _check_callable_option(
+        options,
+        "SCOPE_OPEN",
+        "Give the dotted path of a callable taking a one-time contact's scope (a case, a ticket) "
+        "and returning True, False or a Q filter on the scope's model.",
+        "customer_contacts.E010",
+    )
     if options.get("EMAIL_UNIQUE", "customer") not in EMAIL_UNIQUE_CHOICES:
         errors.append(
             Error(

@@ -7,10 +7,13 @@ Every property reads ``django.conf.settings`` when it is used, so
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+if TYPE_CHECKING:
+    from django.db.models import Q
 
 DEFAULT_CONTACT_MODEL = "customer_contacts.Contact"
 
@@ -24,6 +27,7 @@ DEFAULTS: dict[str, Any] = {
     "UNUSED_REVIEW_THRESHOLD": 30,
     "SMS_ENABLED": True,
     "CONTACT_ADMIN_CLASS": "django_customer_contacts.admin.ContactAdmin",
+    "SCOPE_OPEN": None,
 }
 
 EMAIL_UNIQUE_CHOICES = ("customer", "global", None)
@@ -33,6 +37,19 @@ EmailUnique = Literal["customer", "global"] | None
 
 def _always_allowed(customer: Any) -> bool:
     return True
+
+
+#: The method a scope object (a case, a ticket) may define to say whether it is still open.
+SCOPE_OPEN_METHOD = "customer_contacts_open"
+
+
+def scope_open_by_method(scope: Any) -> bool | Q:
+    """The default ``SCOPE_OPEN``: the scope's ``customer_contacts_open()``, else open."""
+    method = getattr(scope, SCOPE_OPEN_METHOD, None)
+    if method is None:
+        return True
+    answer: bool | Q = method()
+    return answer
 
 
 class AppSettings:
@@ -61,6 +78,16 @@ class AppSettings:
         # A callable, or its dotted path: checked by customer_contacts.E005.
         allowed: Callable[[Any], bool] = value if callable(value) else import_string(value)
         return allowed
+
+    @property
+    def scope_open(self) -> Callable[[Any], bool | Q]:
+        """Whether a one-time contact's scope is still open: ``callable(scope) -> bool | Q``."""
+        value = self._option("SCOPE_OPEN")
+        if value is None:
+            return scope_open_by_method
+        # A callable, or its dotted path: checked by customer_contacts.E010.
+        is_open: Callable[[Any], bool | Q] = value if callable(value) else import_string(value)
+        return is_open
 
     @property
     def auto_primary(self) -> bool:

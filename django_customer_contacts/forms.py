@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import get_contact_model
+from .checks import customer_relation_resolved
 from .merging import mergeable_fields
 from .models import NotificationCategory, Tag
 from .normalize import email_key
@@ -42,11 +43,18 @@ class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
     tags = forms.ModelMultipleChoiceField(label=_("tags"), queryset=Tag.objects.all(), required=False)
 
     class Meta:
-        model = get_contact_model()
+        # Bound only once the contact's customer relation resolves: a host that forgot
+        # CUSTOMER_CONTACTS_CUSTOMER_MODEL must still import the admin (as manage.py check
+        # does) to be told so by customer_contacts.E001, not by a traceback from here.
+        model = get_contact_model() if customer_relation_resolved() else None
         # exclude, not fields: a host's own contact model shows its extra fields too.
         exclude = ["is_primary", "scope_content_type", "scope_object_id"]  # noqa: DJ006
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if self._meta.model is None:
+            raise ImproperlyConfigured(
+                "The contact form needs CUSTOMER_CONTACTS_CUSTOMER_MODEL: run manage.py check (customer_contacts.E001)."
+            )
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.fields["notification_categories"].initial = self.instance.notification_categories.all()

@@ -124,7 +124,9 @@ class ContactQuerySet(models.QuerySet["AbstractContact"]):
         ``sms_allowed``, ``phone_allowed``; SMS only while ``SMS_ENABLED``). With a
         ``category`` (a ``NotificationCategory`` or its code) it must be in that
         category or receive all notifications. One-time contacts are included only
-        for their own ``scope``. ``marketing=True`` needs marketing consent;
+        for their own ``scope``, and only while it is open: ``SCOPE_OPEN`` (by default
+        the scope's ``customer_contacts_open()``, if it has one) says so with a bool,
+        or with a ``Q`` on the scope's model tested in the same query. ``marketing=True`` needs marketing consent;
         ``followup=True`` (an automated follow-up after an event) needs
         ``automated_followups``.
 
@@ -159,13 +161,32 @@ class ContactQuerySet(models.QuerySet["AbstractContact"]):
         if scope is None:
             conditions &= REGULAR
         else:
+            is_open = app_settings.scope_open(scope)
+            if isinstance(is_open, Q):
+                # Tested in this query, on the scope's row as the database has it now.
+                model = scope._meta.model
+                is_open = Q(Exists(model._base_manager.filter(is_open, pk=scope.pk)))
+            elif not isinstance(is_open, bool):
+                raise TypeError(
+                    _(
+                        "SCOPE_OPEN must return True, False or a Q filter on the scope's model, "
+                        "not %(answer)r (for %(scope)r)."
+                    )
+                    % {"answer": is_open, "scope": scope}
+                )
             # A join on the content type, not get_for_model(): that could cost a query.
             opts = scope._meta
-            conditions &= REGULAR | Q(
+            own_scope = Q(
                 scope_content_type__app_label=opts.app_label,
                 scope_content_type__model=opts.model_name,
                 scope_object_id=str(scope.pk),
             )
+            if is_open is False:
+                conditions &= REGULAR
+            elif is_open is True:
+                conditions &= REGULAR | own_scope
+            else:
+                conditions &= REGULAR | (own_scope & is_open)
         if category is not None:
             code = getattr(category, "code", category)
             # A code that names no category reaches nobody, not every "receive all" contact.

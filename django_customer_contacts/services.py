@@ -8,13 +8,13 @@ modules of their own (see "Package layout" in the docs) and are re-exported here
 - :func:`find_duplicate_contacts` (``duplicates``),
 - :func:`record_communication` (``communication``),
 - :func:`needs_unused_review` and :func:`unused_review_count` (``unused``),
-- :func:`enable_login` (``accounts``),
+- :func:`enable_login` and :func:`send_login_invitation` (``accounts``),
 - :func:`anonymize_contact` (``erasure``).
 """
 
 from __future__ import annotations
 
-from .accounts import enable_login
+from .accounts import enable_login, send_login_invitation
 from .communication import record_communication
 from .duplicates import find_duplicate_contacts
 from .erasure import anonymize_contact
@@ -30,6 +30,7 @@ __all__ = [
     "needs_unused_review",
     "plan_merge",
     "record_communication",
+    "send_login_invitation",
     "set_primary_contact",
     "unused_review_count",
 ]

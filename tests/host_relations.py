@@ -95,3 +95,25 @@ class Attachment(models.Model):
     class Meta:
         abstract = True
         indexes = [models.Index(fields=["content_type", "object_id"])]
+
+
+class Case(models.Model):
+    """A support case: one-time contacts point at it through their scope (a generic relation).
+
+    It says when it is over with ``customer_contacts_open()``, the method the app's
+    default ``SCOPE_OPEN`` looks for. ``open_as_filter`` switches the method to the filter
+    form the docs describe (class-wide, for the tests).
+    """
+
+    title = models.CharField(max_length=100)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    open_as_filter = False
+
+    class Meta:
+        abstract = True
+
+    def customer_contacts_open(self):
+        if self.open_as_filter:
+            return models.Q(closed_at__isnull=True)
+        return self.closed_at is None

@@ -1,6 +1,12 @@
 """Every system check id has a test here."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.core.checks import run_checks
 from django.test import override_settings
 
@@ -24,6 +30,34 @@ def test_missing_customer_model_is_e001():
     errors = check_customer_model()
     assert ids(errors) == ["customer_contacts.E001"]
     assert "is not set" in errors[0].msg
+
+
+def manage_py_check(**env):
+    """``manage.py check`` of a host whose settings lack the customer model, with the admin installed."""
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings_no_customer",
+        # The scenario under test: the default contact model, or a host's own.
+        "CUSTOMER_CONTACTS_TEST_BASE_SETTINGS": settings.SETTINGS_MODULE,
+        "PYTHONPATH": str(root),
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "django", "check"], env=env, cwd=root, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize(
+    ("label", "message"), [("", "is not set"), ("crm.Nope", "'crm.Nope', which is not an installed model")]
+)
+def test_manage_py_check_explains_a_missing_customer_model_without_a_traceback(label, message):
+    result = manage_py_check(CUSTOMER_CONTACTS_TEST_CUSTOMER_MODEL=label)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "customer_contacts.E001" in result.stderr, result.stderr
+    assert message in result.stderr
+    assert "HINT: Name your customer model in settings" in result.stderr or "HINT: Use the form" in result.stderr
 
 
 @pytest.mark.parametrize("label", ["nope", "crm.Nope", "nope.Customer", "a.b.c"])

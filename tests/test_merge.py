@@ -93,8 +93,14 @@ def test_a_value_from_a_contact_outside_the_merge_is_refused(trio, make_contact,
 
 
 def test_opt_outs_win(customer, make_contact):
+    """Of the contacts a channel applies to (see test_merge_opt_outs.py for the rest)."""
     main = make_contact(customer, email_allowed=True, sms_allowed=True, phone_allowed=True)
-    dup = make_contact(customer, email_allowed=False, sms_allowed=True, phone_allowed=False, automated_followups=False)
+    dup = make_contact(customer)
+    dup.add_email("dup@example.com")
+    dup.add_phone("+447911123456", kind="mobile")
+    dup.refresh_from_db()
+    dup.email_allowed = dup.phone_allowed = dup.automated_followups = False
+    dup.save()
     merge_contacts(main, [dup])
     main = reload(main)
     assert (main.email_allowed, main.sms_allowed, main.phone_allowed) == (False, True, False)
@@ -352,7 +358,8 @@ def test_plan_merge_says_what_would_happen_and_changes_nothing(trio):
     first.add_email("jane@example.com")
     before = table_rows()
     plan = plan_merge(main, [first])
-    assert plan.values == {"job_title": "Buyer"}
+    # Main had no email: the one that moves brings its permission.
+    assert plan.values == {"job_title": "Buyer", "email_allowed": True}
     assert any("contactemail" in line and "1 moved" in line for line in plan.describe())
     assert table_rows() == before
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.http import HttpResponse
-from django.urls import path
+from django.urls import include, path
 
 from django_customer_contacts import get_contact_model
 
@@ -15,5 +15,7 @@ def rename_contact(request, pk):
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Django's own login and password views: the login invitation's link leads there.
+    path("accounts/", include("django.contrib.auth.urls")),
     path("contacts/<int:pk>/rename/", rename_contact),
 ]

@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from .. import get_contact_model
+from ..checks import customer_relation_resolved
 from ..permissions import can_change_contact
 from ..unused import unused_review_due
 
@@ -79,6 +80,13 @@ class ContactInline(_ContactInlineBase):
     readonly_fields = ["is_primary"]
     show_change_link = True
     extra = 0
+
+    def check(self, **kwargs: Any) -> list[Any]:
+        # Django's inline checks follow the contact's customer relation; while it points
+        # nowhere they would crash, and customer_contacts.E001 says what is wrong.
+        if not customer_relation_resolved():
+            return []
+        return super().check(**kwargs)
 
     def get_queryset(self, request: HttpRequest) -> ContactQuerySet:
         # The contact model's default manager is a ContactManager.

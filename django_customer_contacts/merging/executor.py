@@ -53,7 +53,8 @@ def merge_contacts(
     Main's fields: ``field_sources`` maps a field name to the contact (main or a
     duplicate, or its pk) whose value to keep. Otherwise main's non-blank values win and
     blanks are filled from the duplicates in the order given; opt-outs win
-    (``email_allowed``, ``sms_allowed``, ``phone_allowed``, ``automated_followups``);
+    (``email_allowed``, ``sms_allowed``, ``phone_allowed`` — from the contacts the
+    channel applies to, see ``rules.channel_facts`` —, ``automated_followups``);
     the newest marketing consent evidence (consent, date and source together) is kept;
     ``last_contacted_at`` is the latest; a linked user moves to main when main has none.
     If a duplicate was the primary contact, main becomes primary.

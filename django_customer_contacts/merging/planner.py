@@ -31,7 +31,7 @@ from ..exceptions import MergeError
 from ..locking import lock_contacts, lock_customer
 from .record import json_value
 from .relations import Relation, contact_content_type_ids, contact_relations, is_integer_field, rows_of
-from .rules import contact_label, merged_values
+from .rules import channel_facts, contact_label, merged_values
 
 if TYPE_CHECKING:
     from ..models import AbstractContact
@@ -223,7 +223,9 @@ def _lock_merge_rows(
         for i, relation in enumerate(relations)
         if relation.is_contact_point
     }
-    locked = lock_contacts([main.pk, *duplicate_ids], using, model._base_manager.annotate(**primary_points))
+    # Whether each contact's channel preferences apply: an opt-out counts only where one does.
+    facts = channel_facts(model)
+    locked = lock_contacts([main.pk, *duplicate_ids], using, model._base_manager.annotate(**primary_points, **facts))
     if main.pk not in locked:
         raise MergeError(
             _("%(contact)s no longer exists; it may have been merged or deleted meanwhile.")

@@ -1,7 +1,9 @@
 """Field rules: which value of each field the merged contact keeps.
 
 ``field_sources`` first, then the rules :func:`~.executor.merge_contacts` documents.
-Pure Python on the locked rows: no queries.
+Pure Python on the locked rows: no queries. The facts the rules need beyond the
+rows' own fields (whether a contact's channel preference applies) are annotations the
+planner adds to the query that locks the rows (:func:`channel_facts`).
 """
 
 from __future__ import annotations
@@ -10,15 +12,27 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.db.models import Exists, ExpressionWrapper, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from .. import get_contact_model
 from ..exceptions import MergeError
+from ..history import history_model_for
+from ..querysets import contact_point_models
 
 if TYPE_CHECKING:
     from ..models import AbstractContact
 
-__all__ = ["CONSENT", "NOT_MERGED", "OPT_OUTS", "contact_label", "mergeable_fields", "merged_values"]
+__all__ = [
+    "CHANNEL_PREFERENCES",
+    "CONSENT",
+    "NOT_MERGED",
+    "OPT_OUTS",
+    "channel_facts",
+    "contact_label",
+    "mergeable_fields",
+    "merged_values",
+]
 
 #: Fields that describe the row, not the person: never taken from a duplicate.
 NOT_MERGED = frozenset(
@@ -26,6 +40,9 @@ NOT_MERGED = frozenset(
 )
 #: Communication preferences: one contact's "no" is the merged contact's "no".
 OPT_OUTS = ("email_allowed", "sms_allowed", "phone_allowed", "automated_followups")
+#: The preferences about a channel, which apply to a contact only once it has had a
+#: point of that kind (see :func:`channel_facts`). ``automated_followups`` always applies.
+CHANNEL_PREFERENCES = ("email_allowed", "sms_allowed", "phone_allowed")
 #: Marketing consent travels as one piece of evidence: from the contact that gave it last.
 CONSENT = ("marketing_consent", "marketing_consent_at", "marketing_consent_source")
 
@@ -46,6 +63,39 @@ def mergeable_fields(model: type[models.Model] | None = None) -> list[models.Fie
         for f in model._meta.concrete_fields
         if not f.primary_key and not f.generated and f.editable and f.name not in NOT_MERGED
     ]
+
+
+def _applies(name: str) -> str:
+    return f"merge_applies_{name}"
+
+
+def channel_facts(model: type[AbstractContact]) -> dict[str, ExpressionWrapper[Q]]:
+    """Annotations saying, per channel preference, whether it applies to a contact.
+
+    ``email_allowed``, ``sms_allowed`` and ``phone_allowed`` start off and are ticked
+    when the contact gets its first email, phone or mobile. Off on a contact that never
+    had a point of that kind means "never applicable", not "opted out". A preference
+    applies when the contact has a point of that kind (an email; any phone; a mobile
+    for SMS), or when its history shows the preference on at some time (it was allowed
+    and then switched off: an opt-out, also after the point was removed). Only contacts
+    a preference applies to can opt a merge out of that channel.
+
+    For the query that locks the rows, so the rules need no query of their own.
+    """
+    emails, phones = contact_point_models(model)
+    has_point: dict[str, models.QuerySet[Any]] = {
+        "email_allowed": emails._default_manager.filter(contact=OuterRef("pk")),
+        "phone_allowed": phones._default_manager.filter(contact=OuterRef("pk")),
+        "sms_allowed": phones._default_manager.filter(contact=OuterRef("pk"), kind=phones.Kind.MOBILE),
+    }
+    history = history_model_for(model)
+    facts: dict[str, ExpressionWrapper[Q]] = {}
+    for name, points in has_point.items():
+        condition = Q(Exists(points))
+        if history is not None:
+            condition |= Q(Exists(history._default_manager.filter(id=OuterRef("pk"), **{name: True})))
+        facts[_applies(name)] = ExpressionWrapper(condition, output_field=models.BooleanField())
+    return facts
 
 
 def _is_blank(value: Any) -> bool:
@@ -83,6 +133,11 @@ def merged_values(
 
     def rule(name: str, attname: str) -> Any:
         values = [(getattr(contact, attname), contact) for contact in contacts]
+        if name in CHANNEL_PREFERENCES:
+            # Without the planner's facts (a caller of its own), every contact counts.
+            opted_out = [c for value, c in values if not value and getattr(c, _applies(name), True)]
+            allowed = [c for value, c in values if value]
+            return (opted_out or allowed or [main])[0]
         if name in OPT_OUTS:
             return next((contact for value, contact in values if not value), main)
         if name in CONSENT:

@@ -106,6 +106,10 @@ class Case(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def customer_contacts_open(self) -> bool:
+        """django-customer-contacts asks this: a closed case no longer reaches its one-time contacts."""
+        return self.status != self.Status.CLOSED
+
 
 class NoteQuerySet(models.QuerySet):
     def for_object(self, obj: models.Model) -> NoteQuerySet:

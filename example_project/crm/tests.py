@@ -185,6 +185,13 @@ class CasePageTests(CrmPagesTestCase):
         self.assertIn('href="mailto:sam@sparks.example"', recipients)  # one-time, for this case
         self.assertIn(primary.display_name, recipients)
 
+        case.status = Case.Status.CLOSED
+        case.save()
+        body = self.client.get(reverse("crm:case_detail", args=[case.pk])).content.decode()
+        recipients = body[body.index("Who an update reaches") : body.index("Notes on this case")]
+        self.assertNotIn("sam@sparks.example", recipients)  # the case is over
+        self.assertIn(primary.display_name, recipients)
+
         response = self.client.get(reverse("crm:case_list"), {"one_time": "1", "status": "all"})
         self.assertEqual([row.title for row in response.context["page"]], ["Invoice query", "Broadband down"])
 

@@ -48,3 +48,7 @@ class Activity(relations.Activity):
 
 class Attachment(relations.Attachment):
     """A generic foreign key with a text object id (it can also point at UUID-keyed rows)."""
+
+
+class Case(relations.Case):
+    """A case, to scope one-time contacts to."""
