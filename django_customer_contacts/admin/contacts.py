@@ -26,7 +26,7 @@ from ..forms import ContactForm, ContactPointFormSet, primary_move_refusal
 from ..locking import db_for_write, lock_contacts, lock_customer
 from ..models import ContactEmail, ContactPhone, MergeRecord
 from ..normalize import phone_search_key
-from ..permissions import can_change_contact, can_delete_contact
+from ..permissions import can_change_contact, can_delete_contact, change_refusal
 from ..querysets import first_point
 from ..services import enable_login, set_primary_contact
 from .filters import OneTimeFilter, UnusedFilter
@@ -377,6 +377,12 @@ class ContactAdmin(SimpleHistoryAdmin):
         enabled: list[str] = []
         refused: list[str] = []
         for contact in queryset:
+            # The action's own permission is about contacts in general: each contact
+            # selected is checked as a change of that contact.
+            refusal = change_refusal(request.user, contact)
+            if refusal is not None:
+                refused.append(refusal)
+                continue
             try:
                 enable_login(contact)
             except ContactError as exc:
@@ -411,12 +417,13 @@ class ContactAdmin(SimpleHistoryAdmin):
             return
         # Both the new primary and the one it replaces change.
         current = self.model._default_manager.filter(customer_id=contacts[0].customer_id, is_primary=True).first()
-        locked = [c for c in (contacts[0], current) if c is not None and not can_change_contact(request.user, c)]
-        if locked:
+        refusals = [change_refusal(request.user, c) for c in (contacts[0], current) if c is not None]
+        reasons = list(dict.fromkeys(r for r in refusals if r is not None))
+        if reasons:
             self.message_user(
                 request,
-                _("%(contact)s is managed by the customer: you can't change which contact is primary.")
-                % {"contact": locked[0]},
+                gettext("%(contact)s was not made the primary contact. %(reasons)s")
+                % {"contact": contacts[0], "reasons": " ".join(reasons)},
                 messages.ERROR,
             )
             return
