@@ -8,7 +8,7 @@ keep.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
@@ -25,7 +25,28 @@ if TYPE_CHECKING:
     from .merging import MergePlan
     from .models import AbstractContact
 
-__all__ = ["ContactForm", "ContactPointFormSet", "MergeForm", "display_value", "primary_move_refusal"]
+__all__ = [
+    "ContactForm",
+    "ContactPointFormSet",
+    "MergeForm",
+    "display_value",
+    "keep_stored_values",
+    "primary_move_refusal",
+]
+
+
+def keep_stored_values(contact: AbstractContact, stored: AbstractContact, edited: Iterable[str]) -> None:
+    """Give ``contact`` the values ``stored`` (the row as read under its lock) has for every
+    field a form doesn't edit (``edited``: the form's field names).
+
+    A form writes the whole row: what it doesn't edit — whether the contact is primary,
+    its one-time scope, when it was last contacted — would otherwise be written back as
+    it was read before the lock, or as an old version had it.
+    """
+    names = set(edited)
+    for field in type(contact)._meta.concrete_fields:
+        if not (field.primary_key or field.generated or field.name in names):
+            setattr(contact, field.attname, getattr(stored, field.attname))
 
 
 def primary_move_refusal(contact: AbstractContact, customer_id: Any) -> str | None:

@@ -22,7 +22,7 @@ from simple_history.utils import get_history_model_for_model
 
 from ..exceptions import ContactError, PrimaryContactError
 from ..export import csv_response
-from ..forms import ContactForm, ContactPointFormSet, primary_move_refusal
+from ..forms import ContactForm, ContactPointFormSet, keep_stored_values, primary_move_refusal
 from ..locking import db_for_write, lock_contacts, lock_customer
 from ..models import ContactEmail, ContactPhone, MergeRecord
 from ..normalize import phone_search_key
@@ -275,10 +275,7 @@ class ContactAdmin(SimpleHistoryAdmin):
                 gettext("%(contact)s was moved meanwhile: nothing was saved. Check it and try again.")
                 % {"contact": fresh}
             )
-        edited = set(form.fields)
-        for field in self.model._meta.concrete_fields:
-            if not (field.primary_key or field.generated or field.name in edited):
-                setattr(obj, field.attname, getattr(fresh, field.attname))
+        keep_stored_values(obj, fresh, form.fields)
         if obj.customer_id != fresh.customer_id and fresh.is_primary:
             refusal = primary_move_refusal(fresh, obj.customer_id)
             if refusal is not None:
