@@ -8,7 +8,7 @@ keep.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from . import get_contact_model
+from . import get_contact_model, get_customer_model
 from .checks import customer_relation_resolved
 from .merging import mergeable_fields
 from .models import NotificationCategory, Tag
@@ -26,7 +26,53 @@ if TYPE_CHECKING:
     from .merging import MergePlan
     from .models import AbstractContact
 
-__all__ = ["ContactForm", "ContactPointFormSet", "MergeForm", "display_value"]
+__all__ = [
+    "ContactForm",
+    "ContactPointFormSet",
+    "MergeForm",
+    "display_value",
+    "keep_stored_values",
+    "primary_move_refusal",
+]
+
+
+def keep_stored_values(contact: AbstractContact, stored: AbstractContact, edited: Iterable[str]) -> None:
+    """Give ``contact`` the values ``stored`` (the row as read under its lock) has for every
+    field a form doesn't edit (``edited``: the form's field names).
+
+    A form writes the whole row: what it doesn't edit — whether the contact is primary,
+    its one-time scope, when it was last contacted — would otherwise be written back as
+    it was read before the lock, or as an old version had it.
+    """
+    names = set(edited)
+    for field in type(contact)._meta.concrete_fields:
+        if not (field.primary_key or field.generated or field.name in names):
+            setattr(contact, field.attname, getattr(stored, field.attname))
+
+
+def primary_move_refusal(contact: AbstractContact, customer_id: Any) -> str | None:
+    """Why ``contact`` can't move to the customer ``customer_id``, or ``None`` when it can.
+
+    A primary contact stays with its customer while another of that customer's contacts
+    could take the role (active, not one-time): the message says to make one of them
+    primary first. A contact that moves never takes the primary role with it: it arrives
+    as a non-primary contact. Reads the contact as stored, not as ``contact`` holds it.
+    """
+    model = type(contact)
+    stored = model._base_manager.filter(pk=contact.pk).values_list("customer_id", "is_primary").first()
+    if stored is None or not stored[1] or stored[0] == customer_id:
+        return None
+    contacts = model._default_manager.all()
+    if not contacts.for_customer(stored[0]).active().exclude(pk=contact.pk).exists():
+        return None
+    customer = get_customer_model()._default_manager.filter(pk=stored[0]).first()
+    return str(
+        _(
+            "%(contact)s is the primary contact of %(customer)s, which has other contacts. Make one of "
+            "them primary first (action “Set as primary contact”), then move %(contact)s."
+        )
+        % {"contact": contact, "customer": customer}
+    )
 
 
 # Django's form classes can't be subscripted at runtime, hence the type: ignores for
@@ -59,6 +105,15 @@ class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
         if self.instance.pk is not None:
             self.fields["notification_categories"].initial = self.instance.notification_categories.all()
             self.fields["tags"].initial = self.instance.tags.all()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean() or {}
+        customer = cleaned_data.get("customer")
+        if self.instance.pk is not None and customer is not None:
+            refusal = primary_move_refusal(self.instance, customer.pk)
+            if refusal is not None:
+                self.add_error("customer", refusal)
+        return cleaned_data
 
     def save_relations(self) -> None:
         """Save the tags and categories (after the contact itself is saved)."""

@@ -47,35 +47,51 @@ def can_change_contact(user: PermissionHolder, contact: AbstractContact | None =
     Needs the contact model's ``change`` permission, and for a customer-managed
     contact also ``customer_contacts.change_customer_managed_contact``.
     """
-    if not user.has_perm(_model_permission("change")):
-        return False
-    return not is_customer_managed(contact) or user.has_perm(CHANGE_CUSTOMER_MANAGED)
+    return change_refusal(user, contact) is None
 
 
 def can_delete_contact(user: PermissionHolder, contact: AbstractContact | None = None) -> bool:
     """Whether ``user`` may delete ``contact``: as :func:`can_change_contact`, with ``delete``."""
-    if not user.has_perm(_model_permission("delete")):
-        return False
-    return not is_customer_managed(contact) or user.has_perm(CHANGE_CUSTOMER_MANAGED)
+    return delete_refusal(user, contact) is None
+
+
+def change_refusal(user: PermissionHolder, contact: AbstractContact | None = None) -> str | None:
+    """Why ``user`` may not change ``contact``, as a message for them; ``None`` when they may.
+
+    The message names the real reason: the missing model permission, or the contact
+    being customer-managed.
+    """
+    return _refusal(user, contact, "change")
+
+
+def delete_refusal(user: PermissionHolder, contact: AbstractContact | None = None) -> str | None:
+    """Why ``user`` may not delete ``contact``, as :func:`change_refusal` says it."""
+    return _refusal(user, contact, "delete")
+
+
+def _refusal(user: PermissionHolder, contact: AbstractContact | None, action: str) -> str | None:
+    if not user.has_perm(_model_permission(action)):
+        if action == "delete":
+            return _("You don't have permission to delete contacts.")
+        return _("You don't have permission to change contacts.")
+    if is_customer_managed(contact) and not user.has_perm(CHANGE_CUSTOMER_MANAGED):
+        if action == "delete":
+            return _("%(contact)s is managed by the customer: you can view it but not delete it.") % {
+                "contact": contact
+            }
+        return _("%(contact)s is managed by the customer: you can view it but not change it.") % {"contact": contact}
+    return None
 
 
 def check_can_change_contact(user: PermissionHolder, contact: AbstractContact) -> None:
     """Raise ``PermissionDenied`` (a 403 in a view) unless ``user`` may change ``contact``."""
-    if can_change_contact(user, contact):
-        return
-    if is_customer_managed(contact) and user.has_perm(_model_permission("change")):
-        raise PermissionDenied(
-            _("%(contact)s is managed by the customer: you can view it but not change it.") % {"contact": contact}
-        )
-    raise PermissionDenied(_("You don't have permission to change contacts."))
+    refusal = change_refusal(user, contact)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
 
 
 def check_can_delete_contact(user: PermissionHolder, contact: AbstractContact) -> None:
     """Raise ``PermissionDenied`` (a 403 in a view) unless ``user`` may delete ``contact``."""
-    if can_delete_contact(user, contact):
-        return
-    if is_customer_managed(contact) and user.has_perm(_model_permission("delete")):
-        raise PermissionDenied(
-            _("%(contact)s is managed by the customer: you can view it but not delete it.") % {"contact": contact}
-        )
-    raise PermissionDenied(_("You don't have permission to delete contacts."))
+    refusal = delete_refusal(user, contact)
+    if refusal is not None:
+        raise PermissionDenied(refusal)

@@ -111,3 +111,28 @@ def test_customer_managed_duplicates_need_the_permission_to_be_merged(
     response = client.post(f"{url('merge')}?ids={jane.pk},{managed.pk}", {"main": jane.pk, "_merge": "1"}, follow=True)
     assert any("managed by the customer" in m for m in messages_of(response))
     assert model.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "ids",
+    ["{a},abc", "{a},1.5", "{a},99999999999999999999999", "{a},-99999999999999999999999", "{a}, {b}x"],
+)
+def test_ids_that_are_not_contact_ids_are_a_message_not_a_500(staff_client, pair, ids):
+    jane, dup = pair
+    ids = ids.format(a=jane.pk, b=dup.pk)
+    for response in (
+        staff_client.get(url("merge"), {"ids": ids}),
+        staff_client.post(f"{url('merge')}?ids={ids}", {"main": jane.pk, "_merge": "1"}),
+    ):
+        assert response.status_code == 302
+        assert response["Location"] == url("changelist")
+    shown = " ".join(messages_of(response))
+    assert "not a contact id" in shown or "at least two" in shown
+    assert get_contact_model().objects.count() == 2
+
+
+def test_the_same_contact_spelt_twice_is_one_contact(staff_client, pair):
+    jane, dup = pair
+    response = staff_client.get(url("merge"), {"ids": f"{jane.pk},0{jane.pk},{dup.pk}"})
+    assert response.status_code == 200
+    assert [c.pk for c in response.context["contacts"]] == [jane.pk, dup.pk]

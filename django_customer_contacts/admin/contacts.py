@@ -6,21 +6,27 @@ from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.contrib.admin.utils import quote, unquote
 from django.contrib.auth import get_permission_codename, get_user_model
-from django.db import transaction
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db import router, transaction
 from django.db.models import OuterRef, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import is_historic
+from simple_history.utils import get_history_model_for_model
 
 from ..exceptions import ContactError, PrimaryContactError
 from ..export import csv_response
-from ..forms import ContactForm, ContactPointFormSet
-from ..models import ContactEmail, ContactPhone
+from ..forms import ContactForm, ContactPointFormSet, keep_stored_values, primary_move_refusal
+from ..locking import db_for_write, lock_contacts, lock_customer
+from ..models import ContactEmail, ContactPhone, MergeRecord
 from ..normalize import phone_search_key
-from ..permissions import can_change_contact, can_delete_contact
+from ..permissions import can_change_contact, can_delete_contact, change_refusal
 from ..querysets import first_point
 from ..services import enable_login, set_primary_contact
 from .filters import OneTimeFilter, UnusedFilter
@@ -129,10 +135,152 @@ class ContactAdmin(SimpleHistoryAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: AbstractContact | None = None) -> bool:
         # Customer-managed contacts are read-only without change_customer_managed_contact.
-        return can_change_contact(request.user, obj)
+        # A version (simple-history's version pages) is judged as the contact is now;
+        # the version of a contact that is gone can't be changed.
+        stored = self.stored_contact(obj)
+        return (obj is None or stored is not None) and can_change_contact(request.user, stored)
 
     def has_delete_permission(self, request: HttpRequest, obj: AbstractContact | None = None) -> bool:
-        return can_delete_contact(request.user, obj)
+        stored = self.stored_contact(obj)
+        return (obj is None or stored is not None) and can_delete_contact(request.user, stored)
+
+    def stored_contact(self, obj: AbstractContact | None) -> AbstractContact | None:
+        """``obj``, or for a history version the contact as it is stored now (``None`` if gone)."""
+        if obj is None or not is_historic(obj):
+            return obj
+        if not hasattr(obj, "_stored_contact"):
+            obj._stored_contact = self.model._default_manager.filter(pk=obj.pk).first()  # type: ignore[attr-defined]
+        stored: AbstractContact | None = obj._stored_contact  # type: ignore[attr-defined]
+        return stored
+
+    # -- history versions -----------------------------------------------------------------
+
+    def revert_disabled(self, request: HttpRequest, obj: AbstractContact | None = None) -> bool:
+        """Whether the version pages offer no Revert: ``SIMPLE_HISTORY_REVERT_DISABLED``,
+        history model permissions when enforced, and always what a change of the
+        contact as it is now needs. A deleted or merged contact can't be reverted."""
+        stored = self.stored_contact(obj)
+        if obj is not None and stored is None:
+            return True
+        return bool(super().revert_disabled(request, stored)) or not self.has_change_permission(request, stored)
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """A version of the contact; POSTed, a revert: a change of the contact prefilled
+        with the version's values.
+
+        A revert needs what a change of the contact needs (see :meth:`revert_disabled`),
+        keeps what the version page doesn't edit (whether the contact is primary, its
+        one-time scope, when it was last contacted) as it is now, and never brings back a
+        contact that was deleted or merged away.
+        """
+        history_model = get_history_model_for_model(self.model)
+        try:
+            pk = self.model._meta.pk.to_python(unquote(object_id))
+            version = history_model._default_manager.filter(
+                **{self.model._meta.pk.attname: pk, "history_id": version_id}
+            ).first()
+        except (ValidationError, ValueError, TypeError, OverflowError):
+            version = None
+        if version is None:
+            raise Http404
+        if request.method == "POST":
+            stored = self.get_queryset(request).filter(pk=pk).first()
+            if stored is None and self.model._default_manager.filter(pk=pk).exists():
+                raise PermissionDenied
+            if stored is None:
+                self.message_user(request, self._gone_message(version), messages.ERROR)
+                return HttpResponseRedirect(self._url("history", quote(pk)))
+            if self.revert_disabled(request, stored):
+                raise PermissionDenied
+        try:
+            # simple-history saves the contact and its log entry without a transaction.
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                return cast(HttpResponse, super().history_form_view(request, object_id, version_id, extra_context))
+        except ContactError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def _gone_message(self, version: Any) -> str:
+        pk = getattr(version, self.model._meta.pk.attname)
+        name = str(version.instance)
+        # Merge records keep a snapshot per merged contact, keyed by its pk.
+        record = MergeRecord._default_manager.filter(snapshots__has_key=str(pk)).order_by("-pk").first()
+        if record is None:
+            return gettext("%(contact)s was deleted: a deleted contact can't be restored from its history.") % {
+                "contact": name
+            }
+        return gettext(
+            "%(contact)s was merged into %(main)s (merge #%(record)s): "
+            "a merged contact can't be restored from its history."
+        ) % {
+            "contact": name,
+            "main": record.contact if record.contact is not None else gettext("a contact since deleted"),
+            "record": record.pk,
+        }
+
+    def _url(self, name: str, *args: Any) -> str:
+        opts = self.model._meta
+        return reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_{name}", args=args)
+
+    # -- saving -----------------------------------------------------------------------------
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            response = super().changeform_view(request, object_id, form_url, extra_context)  # untyped base
+        except ContactError as exc:
+            # A refusal found only under the locks (save_model): nothing was saved.
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        return cast(HttpResponse, response)
+
+    def save_model(self, request: HttpRequest, obj: AbstractContact, form: Any, change: bool) -> None:
+        """Save the contact; a change under the customer's and the contact's locks.
+
+        A change writes what the form edits; everything else (whether the contact is
+        primary, its one-time scope, when it was last contacted) is re-read from the
+        locked row, so a change or a revert never changes which contact is primary. A
+        contact moved to another customer leaves the primary role behind; a primary
+        contact may move only when no other contact of its customer could take the role
+        (:func:`~django_customer_contacts.forms.primary_move_refusal`).
+        """
+        if change:
+            self._refresh_unedited_fields(obj, form)
+        super().save_model(request, obj, form, change)
+
+    def _refresh_unedited_fields(self, obj: AbstractContact, form: Any) -> None:
+        using = db_for_write(obj)
+        stored_customer = self.model._base_manager.using(using).filter(pk=obj.pk).values_list("customer_id", flat=True)
+        customer_id = stored_customer.first()
+        if customer_id is None:
+            raise ContactError(gettext("%(contact)s was deleted meanwhile: nothing was saved.") % {"contact": obj})
+        try:
+            # The locking order: customer rows (both, when the contact moves), then the contact.
+            for locked_customer in sorted({customer_id, obj.customer_id}):
+                lock_customer(locked_customer, using)
+        except ObjectDoesNotExist:
+            raise ContactError(gettext("The customer was deleted meanwhile: nothing was saved.")) from None
+        fresh = lock_contacts([obj.pk], using).get(obj.pk)
+        if fresh is None:
+            raise ContactError(gettext("%(contact)s was deleted meanwhile: nothing was saved.") % {"contact": obj})
+        if fresh.customer_id != customer_id:
+            raise ContactError(
+                gettext("%(contact)s was moved meanwhile: nothing was saved. Check it and try again.")
+                % {"contact": fresh}
+            )
+        keep_stored_values(obj, fresh, form.fields)
+        if obj.customer_id != fresh.customer_id and fresh.is_primary:
+            refusal = primary_move_refusal(fresh, obj.customer_id)
+            if refusal is not None:
+                raise PrimaryContactError(refusal)
+            obj.is_primary = False
 
     def get_fields(self, request: HttpRequest, obj: AbstractContact | None = None) -> list[Any]:
         fields = list(super().get_fields(request, obj))
@@ -226,6 +374,12 @@ class ContactAdmin(SimpleHistoryAdmin):
         enabled: list[str] = []
         refused: list[str] = []
         for contact in queryset:
+            # The action's own permission is about contacts in general: each contact
+            # selected is checked as a change of that contact.
+            refusal = change_refusal(request.user, contact)
+            if refusal is not None:
+                refused.append(refusal)
+                continue
             try:
                 enable_login(contact)
             except ContactError as exc:
@@ -260,12 +414,13 @@ class ContactAdmin(SimpleHistoryAdmin):
             return
         # Both the new primary and the one it replaces change.
         current = self.model._default_manager.filter(customer_id=contacts[0].customer_id, is_primary=True).first()
-        locked = [c for c in (contacts[0], current) if c is not None and not can_change_contact(request.user, c)]
-        if locked:
+        refusals = [change_refusal(request.user, c) for c in (contacts[0], current) if c is not None]
+        reasons = list(dict.fromkeys(r for r in refusals if r is not None))
+        if reasons:
             self.message_user(
                 request,
-                _("%(contact)s is managed by the customer: you can't change which contact is primary.")
-                % {"contact": locked[0]},
+                gettext("%(contact)s was not made the primary contact. %(reasons)s")
+                % {"contact": contacts[0], "reasons": " ".join(reasons)},
                 messages.ERROR,
             )
             return

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import get_contact_model
 from ..checks import customer_relation_resolved
+from ..forms import keep_stored_values
+from ..locking import lock_contacts, lock_customer
 from ..permissions import can_change_contact
 from ..unused import unused_review_due
 
@@ -34,7 +36,14 @@ __all__ = ["ContactInline", "ContactInlineFormSet"]
 
 
 class ContactInlineFormSet(_ContactInlineFormSetBase):
-    """Refuses to delete the primary contact while another contact stays.
+    """A customer's contacts; deleting the primary contact only when no other stays.
+
+    The primary contact may be deleted when no other contact that could take over — active
+    and regular — stays after the submission: contacts deleted or made inactive by it
+    don't count, contacts it adds and contacts not on the page (added meanwhile) do. The
+    rows are checked as stored, under the customer's lock, then the contacts' (in the
+    admin's transaction), and saved in an order that keeps the rule at every step:
+    changes first, then deletions, the primary contact last.
 
     Rows the user may not change (customer-managed contacts) are shown disabled.
     """
@@ -45,27 +54,102 @@ class ContactInlineFormSet(_ContactInlineFormSetBase):
         # BaseFormSet's, missing from django-stubs.
         form: forms.ModelForm[AbstractContact] = super()._construct_form(i, **kwargs)  # type: ignore[misc]
         if form.instance.pk is not None and not can_change_contact(self.user, form.instance):
-            for field in form.fields.values():
-                field.disabled = True
+            # Not the row's key and customer: browsers don't post disabled inputs, and the
+            # row must still find its contact.
+            keys = {self.model._meta.pk.name, self.fk.name}  # type: ignore[union-attr]  # a model has a pk
+            for name, field in form.fields.items():
+                if name not in keys:
+                    field.disabled = True
         return form
 
     def clean(self) -> None:
         super().clean()
-        deleted = [form.instance for form in self.deleted_forms if form.instance.pk]
-        if not any(contact.is_primary for contact in deleted):
+        self.stored = self._read_stored()
+        primary = next((contact for contact in self.stored.values() if contact.is_primary), None)
+        deleted = {form.instance.pk for form in self.deleted_forms if form.instance.pk is not None}
+        rows = {form.instance.pk: form for form in self.initial_forms if form.instance.pk is not None}
+        if primary is None:
+            return
+        if primary.pk not in deleted:
+            # The rows may have been read before this contact became primary (else the
+            # row's own validation says it).
+            row = rows.get(primary.pk)
+            if row is not None and not row.errors and not self._stays_active(row, True):
+                raise ValidationError(
+                    _("%(contact)s is the primary contact: it must stay active. Make another contact primary first.")
+                    % {"contact": primary}
+                )
             return
         staying = [
-            form.instance
-            for form in self.forms
-            if form.instance.pk and form not in self.deleted_forms and form.instance.is_active
+            contact
+            for pk, contact in self.stored.items()
+            if pk not in deleted and not contact.is_one_time and self._stays_active(rows.get(pk), contact.is_active)
         ]
-        if staying:
+        added = [
+            form
+            for form in self.extra_forms
+            if form.has_changed()
+            and not self._should_delete_form(form)  # type: ignore[attr-defined]  # BaseFormSet's
+            and self._stays_active(form, True)
+        ]
+        if staying or added:
             raise ValidationError(
                 _(
                     "The primary contact can't be deleted while the customer has other contacts. "
                     "Make another contact primary first."
                 )
             )
+
+    @staticmethod
+    def _stays_active(form: forms.ModelForm[AbstractContact] | None, stored: bool) -> bool:
+        """Whether the contact is active after the submission: as posted, else as stored."""
+        if form is None or "is_active" not in form.fields:
+            return stored
+        return bool(getattr(form, "cleaned_data", {}).get("is_active", stored))
+
+    def _read_stored(self) -> dict[Any, AbstractContact]:
+        """The customer's contacts as stored, by pk; locked when in a transaction (the admin's)."""
+        customer = self.instance
+        if customer.pk is None:
+            return {}
+        model = get_contact_model()
+        using = router.db_for_write(model)
+        contacts = model._base_manager.using(using).filter(customer_id=customer.pk)
+        if not transaction.get_connection(using).in_atomic_block:
+            return {contact.pk: contact for contact in contacts}
+        lock_customer(customer.pk, using)
+        return lock_contacts(contacts.values_list("pk", flat=True), using)
+
+    def _stored_rows(self) -> dict[Any, AbstractContact]:
+        """What ``clean()`` read: the customer's contacts as stored, by pk."""
+        return cast("dict[Any, AbstractContact]", getattr(self, "stored", {}))
+
+    @staticmethod
+    def _was_primary(contact: AbstractContact, stored: dict[Any, AbstractContact]) -> bool:
+        fresh = stored.get(contact.pk)
+        return (fresh if fresh is not None else contact).is_primary
+
+    def save_existing(
+        self, form: forms.ModelForm[AbstractContact], obj: AbstractContact, commit: bool = True
+    ) -> AbstractContact:
+        stored = self._stored_rows().get(obj.pk)
+        if stored is not None:
+            keep_stored_values(obj, stored, form.fields)
+        return super().save_existing(form, obj, commit)
+
+    def delete_existing(self, obj: AbstractContact, commit: bool = True) -> None:
+        if commit:
+            self._deletions.append(obj)
+
+    def save_existing_objects(self, commit: bool = True) -> list[AbstractContact]:
+        self._deletions: list[AbstractContact] = []
+        saved = super().save_existing_objects(commit)
+        stored = self._stored_rows()
+        # The primary contact last: the contacts that could have taken over are gone or
+        # inactive by then.
+        for contact in sorted(self._deletions, key=lambda c: self._was_primary(c, stored)):
+            contact.delete()
+        return saved
 
 
 class ContactInline(_ContactInlineBase):

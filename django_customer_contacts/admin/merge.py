@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from ..exceptions import MergeError
 from ..forms import MergeForm
 from ..merging import MergePlan
-from ..permissions import can_change_contact, can_delete_contact
+from ..permissions import change_refusal, delete_refusal
 from ..services import merge_contacts, plan_merge
 
 if TYPE_CHECKING:
@@ -35,13 +35,38 @@ class MergeView:
         opts = self.model._meta
         return reverse(f"{self.model_admin.admin_site.name}:{opts.app_label}_{opts.model_name}_{name}", args=args)
 
+    def parse_ids(self, text: str) -> list[Any]:
+        """The contact pks in ``ids=1,2``, each once; ``ValidationError`` for one that
+        can't be a pk of the contact model (text, a fraction, out of the column's range)."""
+        pk_field = self.model._meta.pk
+        assert pk_field is not None  # a concrete model has a primary key
+        ids: list[Any] = []
+        for raw in text.split(","):
+            if not raw.strip():
+                continue
+            try:
+                pk = pk_field.to_python(raw.strip())
+                pk_field.run_validators(pk)
+            except ValidationError:
+                raise ValidationError(
+                    _("“%(value)s” is not a contact id. Select the contacts to merge in the contact list.")
+                    % {"value": raw.strip()[:50]}
+                ) from None
+            if pk not in ids:
+                ids.append(pk)
+        return ids
+
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not self.model_admin.has_merge_contact_permission(request):
             raise PermissionDenied
-        ids = [pk for pk in request.GET.get("ids", "").split(",") if pk]
-        contacts = list(self.model_admin.get_queryset(request).filter(pk__in=ids).order_by("pk"))
         changelist = self._url("changelist")
-        if len(contacts) < 2 or len(contacts) != len(set(ids)):
+        try:
+            ids = self.parse_ids(request.GET.get("ids", ""))
+        except ValidationError as exc:
+            self.model_admin.message_user(request, exc.messages[0], messages.ERROR)
+            return HttpResponseRedirect(changelist)
+        contacts = list(self.model_admin.get_queryset(request).filter(pk__in=ids).order_by("pk"))
+        if len(contacts) < 2 or len(contacts) != len(ids):
             self.model_admin.message_user(
                 request, _("Select at least two contacts that still exist to merge them."), messages.ERROR
             )
@@ -51,14 +76,11 @@ class MergeView:
         duplicates = form.duplicates
         # A merge changes main and deletes the duplicates: customer-managed contacts
         # take the same permission here as anywhere else.
-        allowed = {True: can_change_contact, False: can_delete_contact}
-        locked = [c for c in contacts if not allowed[c is main](request.user, c)]
-        if locked:
+        refusals = [(change_refusal if c is main else delete_refusal)(request.user, c) for c in contacts]
+        reasons = list(dict.fromkeys(r for r in refusals if r is not None))
+        if reasons:
             self.model_admin.message_user(
-                request,
-                _("%(contacts)s can't be merged by you: managed by the customer.")
-                % {"contacts": ", ".join(str(c) for c in locked)},
-                messages.ERROR,
+                request, _("The contacts were not merged. %(reasons)s") % {"reasons": " ".join(reasons)}, messages.ERROR
             )
             return HttpResponseRedirect(changelist)
         plan: MergePlan | None = None
