@@ -216,6 +216,7 @@ HUGE = "99999999999999999999999"
         (["export_contacts", "--customer", HUGE], f"no customer with the key {HUGE}"),
         (["prune_unused_contacts", "--days", "1000000"], "smaller number of days"),
         (["prune_unused_contacts", "--days", "1000000", "--dry-run"], "smaller number of days"),
+        (["erase_contact", HUGE, "--no-input"], f"no contact with the key {HUGE}"),
     ],
 )
 def test_commands_refuse_huge_keys_and_days_with_a_message(customer, make_contact, args, message):
