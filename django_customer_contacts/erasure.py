@@ -2,8 +2,9 @@
 
 Erasure removes the person, not the row: the contact stays, so invoices, tickets and
 other host rows that point at it still hold, but nothing left in the app's tables —
-the contact, its emails and phones, their history, merge snapshots, admin log —
-names the person, holds their addresses or numbers.
+the contact, its emails and phones, their history, merge snapshots, admin log (the
+contact's and its customer's) — names the person, holds their addresses or numbers.
+A contact deleted earlier is erased from its pk: its row is gone, its traces aren't.
 """
 
 from __future__ import annotations
@@ -11,21 +12,27 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from contextlib import suppress
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+import phonenumbers
 from django.apps import apps
-from django.db import models, transaction
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models, router, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from . import get_contact_model
+from . import get_contact_model, get_customer_model
 from .exceptions import ErasureError
-from .locking import db_for_write, lock_contacts
-from .normalize import phone_spellings
+from .locking import db_for_write, lock_contacts, lock_customer
+from .normalize import find_phone_numbers, name_key, parse_phone, parse_pk, phone_spellings
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
 
-    from .models import AbstractContact
+    from .models import AbstractContact, MergeRecord
+
+__all__ = ["ERASED_NAME", "ERASED_TEXT", "ERASURE_REASON", "anonymize_contact"]
 
 _Contact = TypeVar("_Contact", bound="AbstractContact")
 
@@ -47,6 +54,7 @@ _SWITCHED_OFF = (
     "automated_followups",
     "receive_all_notifications",
 )
+_NAME_FIELDS = ("first_name", "middle_name", "last_name")
 
 
 def _erased_values(model: type[models.Model]) -> dict[str, Any]:
@@ -74,53 +82,26 @@ def _erased_values(model: type[models.Model]) -> dict[str, Any]:
     return values
 
 
-def _person_ids(contact_id: Any, using: str) -> set[Any]:
-    """The contact and every contact merged into it, directly or through earlier merges."""
-    from .models import MergeRecord
-
-    ids = {contact_id}
-    frontier = {contact_id}
-    while frontier:
-        merged: set[Any] = set()
-        for merged_ids in (
-            MergeRecord._default_manager.using(using)
-            .filter(contact_id__in=frontier)
-            .values_list("merged_ids", flat=True)
-        ):
-            merged.update(merged_ids or [])
-        frontier = merged - ids
-        ids |= frontier
-    return ids
+@overload
+def anonymize_contact(
+    contact: _Contact, *, user: AbstractBaseUser | None = None, unlink_user: bool = False
+) -> _Contact | None: ...
 
 
-def _scrub_text(text: str, strings: Iterable[str]) -> str:
-    for value in sorted(strings, key=len, reverse=True):
-        text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", ERASED_TEXT, text, flags=re.IGNORECASE)
-    return text
-
-
-def _scrub_snapshot(value: Any, strings: set[str]) -> Any:
-    """Every string in a snapshot blanked; keys kept unless they hold an erased string."""
-    if isinstance(value, dict):
-        scrubbed = {}
-        for index, (key, item) in enumerate(value.items()):
-            if isinstance(key, str) and _scrub_text(key, strings) != key:
-                key = f"erased-{index}"
-            scrubbed[key] = _scrub_snapshot(item, strings)
-        return scrubbed
-    if isinstance(value, list):
-        return [_scrub_snapshot(item, strings) for item in value]
-    if isinstance(value, str):
-        return ""
-    return value
+@overload
+def anonymize_contact(
+    contact: object, *, user: AbstractBaseUser | None = None, unlink_user: bool = False
+) -> AbstractContact | None: ...
 
 
 def anonymize_contact(
-    contact: _Contact, *, user: AbstractBaseUser | None = None, unlink_user: bool = False
-) -> _Contact:
+    contact: object, *, user: AbstractBaseUser | None = None, unlink_user: bool = False
+) -> AbstractContact | None:
     """Erase the person behind ``contact`` (GDPR), keeping the row so relations hold.
 
-    In one transaction, locking the contact's row:
+    ``contact`` is a contact, or the pk of one — also of a contact deleted earlier,
+    whose history still holds the person. In one transaction, locking the customer
+    row and then the contact's (the order of :mod:`~django_customer_contacts.locking`):
 
     * the contact's names, birthday, job title, notes, time zone, language and consent
       source are blanked (also the extra text fields of your own contact model); its
@@ -129,29 +110,43 @@ def anonymize_contact(
       unless it is the primary contact, becomes inactive;
     * its emails and phones are deleted;
     * the history rows of the contact, of the contacts merged into it and of every
-      email and phone they ever had are scrubbed of those values;
-    * the snapshots of merge records of contacts merged into it are blanked, and
-      the person's names, addresses and numbers are cut from the merge reasons;
-    * admin log entries show the new name.
+      email and phone they ever had are scrubbed of those values, and the person's
+      names, addresses and numbers are cut from their change reasons;
+    * the snapshots of merge records of contacts merged into it are blanked (and its
+      own snapshot, where it was merged into a contact since deleted), and the
+      person's names, addresses and numbers are cut from the merge reasons;
+    * admin log entries of the contact show the new name, and the person's names,
+      addresses and numbers are cut from their messages and from those of its
+      customer's entries (the customer page's inline names the contacts it changes).
 
+    Numbers are cut however they were typed (``07912345678``, ``+44 7912-345678``).
     The erasure itself is one history row, by ``user``, with the reason
-    ``"GDPR erasure"``. Tags and host relations stay.
+    ``"GDPR erasure"``. Tags and host relations stay. For a deleted contact the same
+    happens without the row: nothing to blank, lock or write history for.
 
-    A contact linked to a user account raises ``ErasureError`` (a ``ContactError``) — erasing a contact
-    doesn't erase the account — unless ``unlink_user=True``; the account itself is
-    then yours to delete or anonymise. Returns the contact, refreshed.
+    Raises ``ErasureError`` (a ``ContactError``), changing nothing, for a contact
+    linked to a user account — erasing a contact doesn't erase the account — unless
+    ``unlink_user=True`` (the account is then yours to delete or anonymise); for a
+    deleted contact that was merged into one that still exists (erase that one: it
+    holds the data now); and for a pk no contact ever had. Returns the contact,
+    refreshed, or ``None`` when its row no longer exists.
     """
-    from .models import ContactEmail, ContactPhone, MergeRecord
-
-    if contact.pk is None:
-        raise ErasureError(_("This contact isn't saved, so there is nothing to erase."))
     model = get_contact_model()
-    using = db_for_write(contact)
+    if isinstance(contact, models.Model):
+        if contact.pk is None:
+            raise ErasureError(_("This contact isn't saved, so there is nothing to erase."))
+        pk, using = contact.pk, db_for_write(contact)
+    else:
+        try:
+            pk = parse_pk(model, contact)
+        except ValueError as exc:
+            raise ErasureError(str(exc)) from None
+        using = router.db_for_write(model)
     with transaction.atomic(using=using):
-        fresh = lock_contacts([contact.pk], using, model._default_manager.all()).get(contact.pk)
+        fresh = _lock_contact(model, pk, using)
         if fresh is None:
-            raise ErasureError(_("This contact no longer exists."))
-        if fresh.user_id is not None and not unlink_user:
+            _refuse_merged_into_a_living_contact(pk, using)
+        elif fresh.user_id is not None and not unlink_user:
             raise ErasureError(
                 _(
                     "%(contact)s has a user account. Erasing the contact doesn't erase the account: "
@@ -159,52 +154,270 @@ def anonymize_contact(
                 )
                 % {"contact": fresh}
             )
+        traces = _Traces(model, pk, fresh, using)
+        if fresh is None and not traces.found:
+            raise ErasureError(_("There is no contact #%(pk)s, and no history of one: nothing to erase.") % {"pk": pk})
+        if fresh is not None:
+            _erase_row(fresh, user=user, unlink_user=unlink_user, using=using)
+        traces.erase(fresh)
 
-        person_ids = _person_ids(fresh.pk, using)
-        contact_history = model.history.using(using).filter(id__in=person_ids)
-        email_history = ContactEmail.history.using(using)
-        phone_history = ContactPhone.history.using(using)
-        email_ids = set(email_history.filter(contact_id__in=person_ids).values_list("id", flat=True))
-        email_ids.update(
-            ContactEmail._default_manager.using(using).filter(contact_id=fresh.pk).values_list("pk", flat=True)
+    if fresh is None:
+        return None
+    if isinstance(contact, models.Model):
+        contact.refresh_from_db()
+        return contact  # type: ignore[return-value]  # the instance given: a contact
+    return fresh
+
+
+def _lock_contact(model: type[AbstractContact], pk: Any, using: str) -> AbstractContact | None:
+    """Lock the contact's customer, then the contact, and return it re-read; ``None`` if gone."""
+    rows = model._base_manager.using(using)
+    customer_id = rows.filter(pk=pk).values_list("customer_id", flat=True).first()
+    while customer_id is not None:
+        # A customer deleted meanwhile took its contacts with it: the re-read says so.
+        with suppress(ObjectDoesNotExist):
+            lock_customer(customer_id, using)
+        fresh = lock_contacts([pk], using, rows.all()).get(pk)
+        if fresh is None or fresh.customer_id == customer_id:
+            return fresh
+        customer_id = fresh.customer_id  # moved to another customer meanwhile: lock that one
+    return None
+
+
+def _refuse_merged_into_a_living_contact(pk: Any, using: str) -> None:
+    for record in _records_holding_a_snapshot_of(pk, using):
+        if record.contact_id is not None:
+            raise ErasureError(
+                _(
+                    "Contact #%(pk)s was merged into contact #%(main)s, which holds its data now: "
+                    "erase contact #%(main)s instead."
+                )
+                % {"pk": pk, "main": record.contact_id}
+            )
+
+
+def _records_holding_a_snapshot_of(pk: Any, using: str) -> list[MergeRecord]:
+    """The merge records in which the contact ``pk`` was merged away (snapshots are keyed by pk)."""
+    from .models import MergeRecord
+
+    key = str(pk)
+    return [
+        record
+        for record in MergeRecord._default_manager.using(using).filter(snapshots__has_key=key)
+        if key in {str(merged) for merged in record.merged_ids or []}
+    ]
+
+
+def _merges_into(model: type[AbstractContact], contact_id: Any, using: str) -> tuple[set[Any], list[MergeRecord]]:
+    """The contact and every contact merged into it, directly or through earlier merges,
+    and the merge records that did it.
+
+    A record names its surviving contact until that contact is deleted (the link is
+    then set to ``NULL``). The merge wrote the survivor's history row and the merged
+    contacts' ``"-"`` rows at one instant, though, which still links them: merges into a
+    contact deleted since are found too.
+    """
+    from .models import MergeRecord
+
+    records = MergeRecord._default_manager.using(using)
+    ids = {contact_id}
+    found: dict[Any, MergeRecord] = {}
+    frontier = {contact_id}
+    while frontier:
+        linked = list(records.filter(contact_id__in=frontier))
+        instants = model.history.using(using).filter(id__in=frontier).values("history_date")
+        merged_then = set(
+            model.history.using(using)
+            .filter(history_type="-", history_date__in=instants)
+            .exclude(id__in=ids)
+            .values_list("id", flat=True)
         )
-        phone_ids = set(phone_history.filter(contact_id__in=person_ids).values_list("id", flat=True))
-        phone_ids.update(
-            ContactPhone._default_manager.using(using).filter(contact_id=fresh.pk).values_list("pk", flat=True)
+        if merged_then:
+            keys = Q()
+            for pk in merged_then:
+                keys |= Q(snapshots__has_key=str(pk))
+            merged_then_keys = {str(pk) for pk in merged_then}
+            linked += [
+                record
+                for record in records.filter(keys, contact_id__isnull=True)
+                if merged_then_keys & {str(merged) for merged in record.merged_ids or []}
+            ]
+        merged: set[Any] = set()
+        for record in linked:
+            if record.pk not in found:
+                found[record.pk] = record
+                merged.update(record.merged_ids or [])
+        frontier = merged - ids
+        ids |= frontier
+    return ids, list(found.values())
+
+
+def _erase_row(fresh: AbstractContact, *, user: AbstractBaseUser | None, unlink_user: bool, using: str) -> None:
+    """Blank the living contact, delete its emails and phones, write the erasure's history row."""
+    from .models import ContactEmail, ContactPhone
+
+    # Deleting writes "-" history rows holding the values: scrubbed with the rest.
+    ContactEmail._default_manager.using(using).filter(contact_id=fresh.pk).delete()
+    ContactPhone._default_manager.using(using).filter(contact_id=fresh.pk).delete()
+    for attname, value in _erased_values(type(fresh)).items():
+        setattr(fresh, attname, value)
+    fresh.last_name = ERASED_NAME.format(pk=fresh.pk)
+    for name in _SWITCHED_OFF:
+        setattr(fresh, name, False)
+    if not fresh.is_primary:
+        fresh.is_active = False
+    if unlink_user:
+        fresh.user = None
+    # simple-history's hooks, read when the row is saved.
+    fresh._history_user = user  # type: ignore[attr-defined]
+    fresh._change_reason = ERASURE_REASON  # type: ignore[attr-defined]
+    fresh.save(using=using)
+    fresh.notification_categories.clear()
+
+
+class _Scrubber:
+    """Cuts the person's strings out of free text: every spelling of a name, address or number.
+
+    Numbers are also found by reading the text the way libphonenumber does, so
+    ``07912-345-678`` goes as well as the spellings ``phone_spellings()`` lists.
+    """
+
+    def __init__(self, strings: Iterable[str], numbers: Iterable[str], regions: Iterable[str]) -> None:
+        ordered = sorted({string for string in strings if string.strip()}, key=len, reverse=True)
+        # Runs of spaces inside a name or number match any run of whitespace.
+        alternatives = [r"\s+".join(re.escape(word) for word in string.split()) for string in ordered]
+        self.pattern = (
+            re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)", re.IGNORECASE) if alternatives else None
+        )
+        self.numbers = set(numbers)
+        self.regions = sorted(set(regions))
+
+    def text(self, text: str) -> str:
+        if self.numbers and any(char.isdigit() for char in text):
+            spans = sorted(
+                (start, end) for start, end, number in find_phone_numbers(text, self.regions) if number in self.numbers
+            )
+            merged: list[list[int]] = []
+            for start, end in spans:
+                if merged and start <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], end)
+                else:
+                    merged.append([start, end])
+            for start, end in reversed(merged):
+                text = f"{text[:start]}{ERASED_TEXT}{text[end:]}"
+        return self.pattern.sub(ERASED_TEXT, text) if self.pattern else text
+
+    def structure(self, value: Any) -> Any:
+        """Every string inside ``value`` (JSON: dicts, lists) scrubbed; the structure kept."""
+        if isinstance(value, dict):
+            return {key: self.structure(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.structure(item) for item in value]
+        if isinstance(value, str):
+            return self.text(value)
+        return value
+
+    def blanked(self, value: Any) -> Any:
+        """Every string in a snapshot blanked; keys kept unless they hold an erased string."""
+        if isinstance(value, dict):
+            scrubbed = {}
+            for index, (key, item) in enumerate(value.items()):
+                if isinstance(key, str) and self.text(key) != key:
+                    key = f"erased-{index}"
+                scrubbed[key] = self.blanked(item)
+            return scrubbed
+        if isinstance(value, list):
+            return [self.blanked(item) for item in value]
+        if isinstance(value, str):
+            return ""
+        return value
+
+
+class _Traces:
+    """Where the person behind contact ``pk`` is recorded, and how to erase it.
+
+    Read when built (before anything changes); :meth:`erase` rewrites them.
+    """
+
+    def __init__(self, model: type[AbstractContact], pk: Any, fresh: AbstractContact | None, using: str) -> None:
+        from .models import ContactEmail, ContactPhone
+
+        self.model, self.pk, self.using = model, pk, using
+        self.person_ids, self.records = _merges_into(model, pk, using)
+        self.contact_history = model.history.using(using).filter(id__in=self.person_ids)
+        self.email_history = ContactEmail.history.using(using)
+        self.phone_history = ContactPhone.history.using(using)
+        emails = ContactEmail._default_manager.using(using).filter(contact_id=pk)
+        phones = ContactPhone._default_manager.using(using).filter(contact_id=pk)
+        self.email_ids = set(self.email_history.filter(contact_id__in=self.person_ids).values_list("id", flat=True))
+        self.email_ids.update(emails.values_list("pk", flat=True))
+        self.phone_ids = set(self.phone_history.filter(contact_id__in=self.person_ids).values_list("id", flat=True))
+        self.phone_ids.update(phones.values_list("pk", flat=True))
+        # Merges into the person: every snapshot is theirs. A merge of the person into a
+        # contact deleted since: only their own snapshot.
+        into = {record.pk for record in self.records}
+        self.merged_away = [record for record in _records_holding_a_snapshot_of(pk, using) if record.pk not in into]
+        self.customer_ids = set(self.contact_history.values_list("customer_id", flat=True))
+
+        # Every name the person went by, whole (as str() shows it) and in parts.
+        names: list[tuple[str, ...]] = list(self.contact_history.values_list(*_NAME_FIELDS))
+        snapshots = [snapshot for record in self.records for snapshot in (record.snapshots or {}).values()] + [
+            (record.snapshots or {}).get(str(pk), {}) for record in self.merged_away
+        ]
+        for snapshot in snapshots:
+            fields = snapshot.get("fields", {}) if isinstance(snapshot, dict) else {}
+            names.append(tuple(str(fields.get(name) or "") for name in _NAME_FIELDS))
+        addresses = set(self.email_history.filter(id__in=self.email_ids).values_list("email", flat=True))
+        addresses.update(emails.values_list("email", flat=True))
+        numbers = [
+            str(number) for number in self.phone_history.filter(id__in=self.phone_ids).values_list("number", flat=True)
+        ]
+        numbers.extend(str(number) for number in phones.values_list("number", flat=True))
+        if fresh is not None:
+            self.customer_ids.add(fresh.customer_id)
+            names.append(tuple(getattr(fresh, name) for name in _NAME_FIELDS))
+        for snapshot in snapshots:
+            if isinstance(snapshot, dict):
+                addresses.update(str(row.get("email") or "") for row in snapshot.get("emails", []) or [])
+                numbers.extend(str(row.get("number") or "") for row in snapshot.get("phones", []) or [])
+
+        # Not the names an earlier erasure gave, and not initials: they name nobody.
+        erased_names = {ERASED_NAME.format(pk=pk) for pk in self.person_ids}
+        full_names = {" ".join(" ".join(part.split()) for part in row if part and part.strip()) for row in names}
+        full_names -= erased_names
+        parts = {" ".join(part.split()) for row in names for part in row if part and len(part.strip()) > 1}
+        parts -= erased_names
+        spellings: set[str] = set()
+        e164: set[str] = set()
+        regions: set[str] = set()
+        for number in numbers:
+            spellings.update(phone_spellings(number))
+            parsed = parse_phone(number)
+            if parsed is not None and parsed.is_valid():
+                e164.add(parsed.as_e164)
+                regions.add(phonenumbers.region_code_for_number(parsed) or "")
+        regions.discard("")
+        contact_points = addresses | spellings
+        #: For text about the person: their names, also in parts, addresses and numbers.
+        self.scrubber = _Scrubber(full_names | parts | contact_points, e164, regions)
+        #: For text about their customer, which names its other contacts too: whole names only.
+        self.customer_scrubber = _Scrubber(full_names | contact_points, e164, regions)
+        self.found = bool(
+            self.contact_history.exists() or self.email_ids or self.phone_ids or self.records or self.merged_away
         )
 
-        # What to cut from free text: every name, address and number the person had.
-        strings: set[str] = set()
-        for row in contact_history.values_list("first_name", "middle_name", "last_name"):
-            strings.update(part for part in row if part)
-            full = " ".join(part for part in row if part)
-            if full:
-                strings.add(full)
-        strings.update(email_history.filter(id__in=email_ids).values_list("email", flat=True))
-        for number in phone_history.filter(id__in=phone_ids).values_list("number", flat=True):
-            strings.update(phone_spellings(number))
-        strings.discard("")
+    def erase(self, fresh: AbstractContact | None) -> None:
+        from .models import ContactEmail, ContactPhone
 
-        # Deleting writes "-" history rows holding the values: scrubbed below.
-        ContactEmail._default_manager.using(using).filter(contact_id=fresh.pk).delete()
-        ContactPhone._default_manager.using(using).filter(contact_id=fresh.pk).delete()
-
-        erased = _erased_values(model)
-        for attname, value in erased.items():
-            setattr(fresh, attname, value)
-        fresh.last_name = ERASED_NAME.format(pk=fresh.pk)
-        for name in _SWITCHED_OFF:
-            setattr(fresh, name, False)
-        if not fresh.is_primary:
-            fresh.is_active = False
-        if unlink_user:
-            fresh.user = None
-        # simple-history's hooks, read when the row is saved.
-        fresh._history_user = user  # type: ignore[attr-defined]
-        fresh._change_reason = ERASURE_REASON  # type: ignore[attr-defined]
-        fresh.save(using=using)
-        fresh.notification_categories.clear()
-
+        erased = _erased_values(self.model)
+        if fresh is None:
+            # No row left to take the values from: the ones erasure gives a row.
+            fresh = self.model()
+            fresh.pk = self.pk
+            for attname, value in erased.items():
+                setattr(fresh, attname, value)
+            fresh.last_name = ERASED_NAME.format(pk=self.pk)
+            fresh.name_key = name_key(fresh.full_name)
         # History keeps the record of changes, not the person: every row of the
         # person's contacts gets the erased values (and the row's flags stay as they were).
         history_values = {
@@ -213,53 +426,65 @@ def anonymize_contact(
             if hasattr(fresh, attname)
         }
         history_values["last_name"] = fresh.last_name
-        contact_history.update(**history_values)
-        for row in contact_history.exclude(history_change_reason__isnull=True).exclude(history_change_reason=""):
-            scrubbed = _scrub_text(row.history_change_reason, strings)
-            if scrubbed != row.history_change_reason:
-                contact_history.filter(history_id=row.history_id).update(history_change_reason=scrubbed)
-        email_history.filter(id__in=email_ids).update(email="", email_normalized="")
-        phone_history.filter(id__in=phone_ids).update(number="")
+        self.contact_history.update(**history_values)
+        self.email_history.filter(id__in=self.email_ids).update(email="", email_normalized="")
+        self.phone_history.filter(id__in=self.phone_ids).update(number="")
+        for history in (
+            self.contact_history,
+            self.email_history.filter(id__in=self.email_ids),
+            self.phone_history.filter(id__in=self.phone_ids),
+        ):
+            self._scrub_change_reasons(history)
 
-        for record in MergeRecord._default_manager.using(using).filter(contact_id__in=person_ids):
-            record.snapshots = _scrub_snapshot(record.snapshots, strings)
-            record.reason = _scrub_text(record.reason, strings)
+        for record in self.records:
+            record.snapshots = self.scrubber.blanked(record.snapshots)
+            record.reason = self.scrubber.text(record.reason)
+            record.save(update_fields=["snapshots", "reason"])
+        for record in self.merged_away:
+            key = str(self.pk)
+            snapshots = dict(record.snapshots or {})
+            own = self.scrubber.blanked({key: snapshots.pop(key, {})})
+            record.snapshots = {**self.scrubber.structure(snapshots), **own}
+            record.reason = self.scrubber.text(record.reason)
             record.save(update_fields=["snapshots", "reason"])
 
-        _scrub_admin_log(model, person_ids, str(fresh), strings, using)
-        _scrub_admin_log(ContactEmail, email_ids, "", strings, using)
-        _scrub_admin_log(ContactPhone, phone_ids, "", strings, using)
+        name = str(fresh)
+        self._scrub_admin_log(self.model, self.person_ids, self.scrubber, name=name)
+        self._scrub_admin_log(ContactEmail, self.email_ids, self.scrubber, name="")
+        self._scrub_admin_log(ContactPhone, self.phone_ids, self.scrubber, name="")
+        self._scrub_admin_log(get_customer_model(), self.customer_ids, self.customer_scrubber)
 
-    contact.refresh_from_db()
-    return contact
+    def _scrub_change_reasons(self, history: models.QuerySet[Any]) -> None:
+        rows = history.exclude(history_change_reason__isnull=True).exclude(history_change_reason="")
+        for history_id, reason in rows.values_list("history_id", "history_change_reason"):
+            scrubbed = self.scrubber.text(reason)
+            if scrubbed != reason:
+                history.filter(history_id=history_id).update(history_change_reason=scrubbed)
 
+    def _scrub_admin_log(
+        self, model: type[models.Model], ids: Iterable[Any], scrubber: _Scrubber, *, name: str | None = None
+    ) -> None:
+        """Cut the person from the log entries of these objects; rename them to ``name`` if given.
 
-def _scrub_admin_log(model: type[models.Model], ids: Iterable[Any], name: str, strings: set[str], using: str) -> None:
-    """Admin log entries keep the object's name and, for inlines, the names of the
-    emails and phones changed with it: rename the one, cut the others."""
-    if not apps.is_installed("django.contrib.admin") or not ids:
-        return
-    from django.contrib.admin.models import LogEntry
-    from django.contrib.contenttypes.models import ContentType
+        Entries keep the object's name and, for inlines, the names of the objects changed
+        with it: the contact's own entries name its emails and phones, its customer's
+        entries name the contacts the customer page changed.
+        """
+        ids = [str(pk) for pk in ids if pk is not None]
+        if not apps.is_installed("django.contrib.admin") or not ids:
+            return
+        from django.contrib.admin.models import LogEntry
+        from django.contrib.contenttypes.models import ContentType
 
-    content_type = ContentType.objects.db_manager(using).get_for_model(model, for_concrete_model=False)
-    entries = LogEntry.objects.using(using).filter(content_type=content_type, object_id__in=[str(pk) for pk in ids])
-    entries.update(object_repr=name)
-    for entry in entries.exclude(change_message="").only("pk", "change_message"):
-        try:
-            message = json.dumps(_scrub_strings(json.loads(entry.change_message), strings))
-        except ValueError:  # a plain-text message from an older Django or your own code
-            message = _scrub_text(entry.change_message, strings)
-        if message != entry.change_message:
-            LogEntry.objects.using(using).filter(pk=entry.pk).update(change_message=message)
-
-
-def _scrub_strings(value: Any, strings: set[str]) -> Any:
-    """Every string inside ``value`` with the erased strings cut out; the structure kept."""
-    if isinstance(value, dict):
-        return {key: _scrub_strings(item, strings) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_scrub_strings(item, strings) for item in value]
-    if isinstance(value, str):
-        return _scrub_text(value, strings)
-    return value
+        using = self.using
+        content_type = ContentType.objects.db_manager(using).get_for_model(model, for_concrete_model=False)
+        entries = LogEntry.objects.using(using).filter(content_type=content_type, object_id__in=ids)
+        if name is not None:
+            entries.update(object_repr=name)
+        for pk, change_message in entries.exclude(change_message="").values_list("pk", "change_message"):
+            try:
+                message = json.dumps(scrubber.structure(json.loads(change_message)))
+            except ValueError:  # a plain-text message from an older Django or your own code
+                message = scrubber.text(change_message)
+            if message != change_message:
+                LogEntry.objects.using(using).filter(pk=pk).update(change_message=message)

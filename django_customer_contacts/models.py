@@ -32,6 +32,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 from . import normalize
 from .conf import DEFAULT_CONTACT_MODEL, app_settings
 from .exceptions import PrimaryContactError
+from .fields import ExactKeyField
 from .history import FrozenHistoricalRecords
 from .locking import db_for_write, lock_customer
 from .querysets import ContactManager
@@ -249,8 +250,8 @@ class AbstractContact(TimeStampedModel):
     def add_email(self, address: str, kind: str = "work", primary: bool = False) -> ContactEmail:
         """Validate and add an email address; the first one becomes primary.
 
-        Raises ``ValidationError`` for an invalid address or one that
-        ``EMAIL_UNIQUE`` says is taken.
+        Spaces around the address are stripped. Raises ``ValidationError`` for an
+        invalid address or one that ``EMAIL_UNIQUE`` says is taken.
         """
         return ContactEmail.objects.add(self, email=address, kind=kind, is_primary=primary)
 
@@ -488,9 +489,22 @@ class ContactEmail(ContactPoint):
     def preferences_ticked_by_first(self, siblings: models.QuerySet[Self]) -> list[str]:
         return [] if siblings.exists() else ["email_allowed"]
 
+    def clean_fields(self, exclude: Any = None) -> None:
+        # Spaces around an address are a slip of the keyboard, not part of it: stripped
+        # before the address is validated, as the admin's form does (add_email() too).
+        if isinstance(self.email, str):
+            self.email = self.email.strip()
+        super().clean_fields(exclude)
+
     def clean(self) -> None:
         super().clean()
         self.email = self.email.strip()
+        # Refused before the uniqueness check queries with it: PostgreSQL can't hold
+        # NUL in text and would answer with a DataError.
+        if "\x00" in self.email:
+            raise ValidationError(
+                {"email": ValidationError(_("Null characters are not allowed."), code="null_characters_not_allowed")}
+            )
         self.email_normalized = normalize.email_key(self.email)
         self._check_email_editable()
         self._check_email_unique()
@@ -603,9 +617,9 @@ class Tag(models.Model):
     """A free label on contacts; names are unique ignoring case."""
 
     name = models.CharField(_("name"), max_length=100)
-    # Functional unique indexes are skipped on MariaDB, so the lower-cased name is
-    # stored and made unique instead.
-    name_key = models.CharField(max_length=100, unique=True, editable=False)
+    # Functional unique indexes are skipped on MariaDB, so the key (normalize.tag_key)
+    # is stored and made unique instead, in a column every database compares exactly.
+    name_key = ExactKeyField(max_length=normalize.TAG_KEY_LENGTH, unique=True, editable=False)
     contacts = models.ManyToManyField(CONTACT_MODEL, related_name="tags", blank=True, verbose_name=_("contacts"))
 
     class Meta:
@@ -618,7 +632,7 @@ class Tag(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.name = " ".join(self.name.split())
-        self.name_key = self.name.casefold()
+        self.name_key = normalize.tag_key(self.name)
         super().save(*args, **kwargs)
 
     def validate_unique(self, exclude: Any = None) -> None:
@@ -628,7 +642,7 @@ class Tag(models.Model):
     def clean(self) -> None:
         super().clean()
         self.name = " ".join(self.name.split())
-        self.name_key = self.name.casefold()
+        self.name_key = normalize.tag_key(self.name)
         clash = Tag._default_manager.filter(name_key=self.name_key).exclude(pk=self.pk)
         if clash.exists():
             raise ValidationError(

@@ -30,13 +30,18 @@ def unused_cutoff(days: int | None = None) -> datetime:
     """The moment before which a contact must have been created (and last reached) to be unused.
 
     ``days`` defaults to ``UNUSED_AFTER_DAYS``; anything but a whole number of at least
-    0 raises ``ValueError``.
+    0, or so many days that the cut-off would fall before the year 1, raises ``ValueError``.
     """
     if days is None:
         days = app_settings.unused_after_days
     if not _is_count(days, 0):
         raise ValueError(_("The number of days must be a whole number of at least 0, not %(days)r.") % {"days": days})
-    return timezone.now() - timedelta(days=days)
+    try:
+        return timezone.now() - timedelta(days=days)
+    except OverflowError:
+        raise ValueError(
+            _("%(days)s days ago is before the year 1: give a smaller number of days.") % {"days": days}
+        ) from None
 
 
 def check_threshold(threshold: int | None) -> int:

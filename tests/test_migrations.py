@@ -38,3 +38,47 @@ def test_migrating_backwards_to_zero_and_forwards_again_works(transactional_db):
     assert "customer_contacts_contactemail" not in tables
     call_command("migrate", verbosity=0)
     assert "customer_contacts_contactemail" in connection.introspection.table_names()
+
+
+def test_migration_0005_recomputes_email_keys_of_existing_rows(transactional_db):
+    """Existing addresses get the keys email_key() computes now, also where two collide."""
+    from django.db import IntegrityError, transaction
+    from django.db.migrations.executor import MigrationExecutor
+
+    from django_customer_contacts import get_contact_model, get_customer_model
+    from django_customer_contacts.models import ContactEmail
+
+    before = [("customer_contacts", "0004_merge_record_field_sources")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    # 0005 changes no table the rows below use: today's models can write them.
+    customer = get_customer_model().objects.create(name="Acme Ltd")
+    jane = get_contact_model().objects.create(customer=customer, first_name="Jane")
+    sam = get_contact_model().objects.create(customer=customer, first_name="Sam")
+
+    def add(contact, address):
+        # As the old save() did: the key lower-cased (bulk_create: no save()).
+        ContactEmail.objects.bulk_create(
+            [ContactEmail(contact=contact, email=address, email_normalized=address.strip().lower())]
+        )
+        return ContactEmail.objects.get(contact=contact, email=address)
+
+    wide = add(jane, "Jane@ＥＸＡＭＰＬＥ.org")  # noqa: RUF001 (fullwidth letters)
+    plain = add(sam, "sam@example.org")
+    try:
+        with transaction.atomic():
+            long_s = add(sam, "ſam@example.org")  # noqa: RUF001 (one address to a person, two to the old key)
+    except IntegrityError:  # MariaDB's collation refused it already
+        long_s = None
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    keys = dict(ContactEmail.objects.values_list("pk", "email_normalized"))
+    assert keys[wide.pk] == "jane@example.org"
+    assert keys[plain.pk] == "sam@example.org"
+    if long_s is not None:
+        # Both rows stay; the one whose key changed is told apart by its pk.
+        assert keys[long_s.pk] == f"sam@example.org#{long_s.pk}"
+    else:
+        assert connection.vendor == "mysql"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
-from django_customer_contacts import get_contact_model
+from django_customer_contacts import get_contact_model, get_customer_model
 from django_customer_contacts.export import write_csv
+from django_customer_contacts.normalize import parse_pk
 
 
 class Command(BaseCommand):
@@ -30,10 +30,9 @@ class Command(BaseCommand):
         contacts = get_contact_model()._default_manager.active()
         if customer is not None:
             try:
-                contacts = contacts.filter(customer_id=customer)
-                contacts.exists()
-            except (ValidationError, ValueError) as exc:
-                raise CommandError(f"{customer!r} is not a valid customer key.") from exc
+                contacts = contacts.filter(customer_id=parse_pk(get_customer_model(), customer))
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
         if output is None:
             count = write_csv(_Unterminated(self.stdout), contacts, consented=consented)
         else:

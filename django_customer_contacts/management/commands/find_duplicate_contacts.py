@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from django_customer_contacts import get_contact_model
+from django_customer_contacts import get_contact_model, get_customer_model
 from django_customer_contacts.duplicates import DuplicateGroup
+from django_customer_contacts.normalize import parse_pk
 from django_customer_contacts.services import find_duplicate_contacts
 
 # ``emails`` and ``phones`` are the reverse accessors of ContactEmail's and ContactPhone's
@@ -37,13 +37,13 @@ class Command(BaseCommand):
             .select_related("customer")
             .prefetch_related("emails", "phones")
         )
-        try:
-            if customer:
-                # The field converts the command line's strings; a bad key raises, handled below.
-                contacts = contacts.filter(customer__in=customer)  # type: ignore[misc]
-            groups = find_duplicate_contacts(contacts)
-        except (ValueError, ValidationError) as exc:
-            raise CommandError(f"Not a customer key: {', '.join(customer)}") from exc
+        if customer:
+            try:
+                keys = [parse_pk(get_customer_model(), pk) for pk in customer]
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+            contacts = contacts.filter(customer__in=keys)
+        groups = find_duplicate_contacts(contacts)
         if as_json:
             self.stdout.write(_as_json(groups))
             return

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_customer_contacts import get_contact_model
 from django_customer_contacts.exceptions import MergeError
+from django_customer_contacts.normalize import parse_pk
 from django_customer_contacts.services import merge_contacts, plan_merge
 
 if TYPE_CHECKING:
@@ -37,8 +37,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, main: str, duplicates: list[str], keep: list[str], **options: Any) -> None:
         model = get_contact_model()
         try:
-            main_contact = model._default_manager.get(pk=main)
-        except (model.DoesNotExist, ValueError, ValidationError):
+            main_contact = model._default_manager.get(pk=_pk(model, main))
+        except model.DoesNotExist:
             raise CommandError(f"There is no contact {main}.") from None
         field_sources: dict[str, Any] = {}
         for choice in keep:
@@ -72,6 +72,6 @@ class Command(BaseCommand):
 
 def _pk(model: type[AbstractContact], value: str) -> Any:
     try:
-        return model._meta.pk.to_python(value)
-    except ValidationError:
-        raise CommandError(f"{value!r} is not a contact key.") from None
+        return parse_pk(model, value)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
