@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Value, When
 from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone
@@ -282,8 +283,8 @@ def _plan_relations(
     ]
     rows: list[tuple[Any, ...]] = []
     connection = connections[using]
-    for start in range(0, len(branches), _UNION_CHUNK):
-        first, *rest = branches[start : start + _UNION_CHUNK]
+    for group in _statements(branches, connection):
+        first, *rest = group
         query = (first.union(*rest, all=True) if rest else first).order_by().query
         sql, params = query.get_compiler(using).as_sql()
         # One fetchall(): Django's iterator would fetch (and convert) 100 rows at a time.
@@ -332,6 +333,45 @@ def _plan_relations(
             candidates = [plan.primaries[d.pk] for d in duplicates if d.pk in plan.primaries]
             plan.new_primary = candidates[0] if candidates else min(pk for pks in plan.moved.values() for pk in pks)
     return plans
+
+
+def max_query_params(connection: BaseDatabaseWrapper) -> int | None:
+    """How many parameters one statement may bind on ``connection``; ``None``: no limit.
+
+    SQLite's is set when it is built (and may be lowered per connection): asked of the
+    connection, as Django 6.0 does; older Django assumes 999.
+    """
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        connection.ensure_connection()
+        getlimit = getattr(connection.connection, "getlimit", None)
+        if getlimit is not None:
+            limit: int = getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+            return limit
+    return connection.features.max_query_params
+
+
+def _statements(
+    branches: list[models.QuerySet[models.Model, tuple[Any, ...]]], connection: BaseDatabaseWrapper
+) -> list[list[models.QuerySet[models.Model, tuple[Any, ...]]]]:
+    """The branches grouped into UNIONs: one, unless a limit of the database splits them.
+
+    Each branch binds a key per duplicate in a few places, so thousands of duplicates
+    can exceed SQLite's parameter limit: branches then go into as many statements as
+    the limit needs (a branch over the limit alone still fails).
+    """
+    limit = max_query_params(connection)
+    groups: list[list[models.QuerySet[models.Model, tuple[Any, ...]]]] = [[]]
+    size = 0
+    for branch in branches:
+        params = len(branch.query.get_compiler(connection=connection).as_sql()[1]) if limit else 0
+        if groups[-1] and (len(groups[-1]) == _UNION_CHUNK or (limit and size + params > limit)):
+            groups.append([])
+            size = 0
+        groups[-1].append(branch)
+        size += params
+    return [group for group in groups if group]
 
 
 def _collision(
