@@ -37,6 +37,7 @@ from .locking import (
     cascade_to_contacts,
     db_for_write,
     lock_contact,
+    lock_contacts,
     lock_customer,
     lock_email_addresses,
 )
@@ -459,11 +460,10 @@ class ContactPoint(TimeStampedModel):
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Save; the first point becomes primary, a new primary demotes the old one.
 
-        Runs in a transaction that locks the contact's customer, then the contact (the
-        app's lock order, see ``locking``), so points of one contact are written one
-        after the other: the contact's other points of this kind are read after the
-        locks (and the old primary saved) before this row is written. Raises
-        ``ValidationError`` when the contact no longer exists.
+        Runs in a transaction that locks the contact (see ``locking``), so points of one
+        contact are written one after the other: the contact's other points of this
+        kind are read after the lock (and the old primary saved) before this row is
+        written. Raises ``ValidationError`` when the contact no longer exists.
         """
         using = kwargs.get("using") or db_for_write(self)
         with transaction.atomic(using=using):
@@ -492,8 +492,12 @@ class ContactPoint(TimeStampedModel):
         """
 
     def _lock_contact(self, using: str) -> AbstractContact:
-        """Lock the contact's customer, then the contact; return the contact, fresh."""
-        _customer, fresh = lock_contact(self.contact, using)
+        """Lock the contact; return it, fresh.
+
+        Not its customer: the admin saves the contact (locking its row) before its
+        points, and a customer lock after that could deadlock with a merge.
+        """
+        fresh = lock_contacts([self.contact_id], using, no_key=True).get(self.contact_id)
         if fresh is None:
             raise ValidationError(
                 {"contact": ValidationError(_("This contact no longer exists."), code="contact_gone")}
@@ -511,7 +515,7 @@ class ContactPoint(TimeStampedModel):
     def delete(self, using: str | None = None, keep_parents: bool = False) -> tuple[int, dict[str, int]]:
         """Delete; when the primary goes, the oldest remaining point takes over.
 
-        Locks the contact's customer, then the contact, as ``save()`` does.
+        Locks the contact, as ``save()`` does.
         """
         if self.pk is None:
             return super().delete(using=using, keep_parents=keep_parents)  # Django's ValueError
@@ -620,9 +624,10 @@ class ContactEmail(ContactPoint):
 
         ``EMAIL_UNIQUE`` holds for addresses that went through ``clean()``
         (``add_email()``, forms, ``full_clean()``): ``save()`` repeats the check after
-        locking the contact's customer (and, in "global" mode, the row all writers of
-        addresses share), so of two contacts taking one address at once, the second
-        gets the ``ValidationError``. A plain ``save()`` doesn't check it.
+        locking the contact and the row the writers of addresses share (one per
+        customer, or one for all in "global" mode), so of two contacts taking one
+        address at once, the second gets the ``ValidationError``. A plain ``save()``
+        doesn't check it.
         """
         self.email_normalized = normalize.email_key(self.email)
         # Also guarded here, not only in clean(), so no code path can rewrite an address.
@@ -635,8 +640,8 @@ class ContactEmail(ContactPoint):
     def check_locked(self, contact: AbstractContact, using: str) -> None:
         if not getattr(self, "_unique_checked", False) or app_settings.email_unique is None:
             return
-        if app_settings.email_unique == "global":
-            lock_email_addresses(using)
+        scope = app_settings.email_unique
+        lock_email_addresses(using, None if scope == "global" else contact.customer_id)
         self._check_email_unique(contact.customer_id)
 
 
@@ -743,9 +748,9 @@ class Tag(models.Model):
 class NamedLock(models.Model):  # noqa: DJ008 (never shown)
     """A row to lock for an operation that has no row of its own to lock.
 
-    ``EMAIL_UNIQUE="global"`` writers of email addresses queue on the row named
-    ``"email-addresses"`` (see ``locking.lock_email_addresses``). Rows are created on
-    first use and hold nothing else.
+    Writers of email addresses queue on ``"email-addresses:customer:<pk>"`` (one per
+    customer, ``EMAIL_UNIQUE="customer"``) or ``"email-addresses"`` (``"global"``): see
+    ``locking.lock_email_addresses``. Rows are created on first use and hold nothing else.
     """
 
     name = models.CharField(_("name"), max_length=100, unique=True)

@@ -41,7 +41,7 @@ def set_primary_contact(contact: AbstractContact, *, user: AbstractBaseUser | No
     model = get_contact_model()
     using = db_for_write(contact)
     with transaction.atomic(using=using):
-        customer, fresh = lock_contact(contact, using, model._default_manager.all())
+        customer, fresh = lock_contact(contact, using, model._default_manager.all(), no_key=True)
         if fresh is None or customer is None:
             raise PrimaryContactError(_("This contact no longer exists; it may have been deleted or merged meanwhile."))
         if not app_settings.primary_contact_allowed(customer):

@@ -127,3 +127,42 @@ def test_a_first_contact_point_added_while_another_is_added_waits_for_it(make_cu
     assert second_outcome[0].kind == expected, second_outcome
     assert primaries(model, contact) == 1
     assert model.objects.get(contact=contact, is_primary=True).pk == first_outcome[0].value.pk
+
+
+def test_a_contact_edited_with_its_emails_while_it_is_merged_does_not_deadlock(make_customer, make_contact):
+    """As the admin's change form does: the contact is saved, then its emails, in one transaction."""
+    import threading
+
+    from django.db import transaction
+
+    from django_customer_contacts import get_contact_model
+    from django_customer_contacts.services import merge_contacts
+
+    customer = make_customer()
+    make_contact(customer, first_name="Pat")
+    main, dup = make_contact(customer, first_name="Main"), make_contact(customer, first_name="Dup")
+    dup.add_email("dup@example.com")
+    saved, go_on = threading.Event(), threading.Event()
+
+    def edit():
+        with transaction.atomic():
+            main.job_title = "Buyer"
+            main.save()
+            saved.set()
+            assert go_on.wait(10)
+            return main.add_email("main@example.com")
+
+    editing, edit_outcome = in_thread(edit)
+    assert saved.wait(10)
+    merging, merge_outcome = in_thread(partial(merge_contacts, main, [dup]))
+    merging.join(0.5)  # the merge now waits for the edited contact's lock
+    go_on.set()
+    editing.join(30)
+    merging.join(30)
+    assert edit_outcome[0].kind == "ok", edit_outcome
+    assert merge_outcome[0].kind == "ok", merge_outcome
+    assert set(ContactEmail.objects.filter(contact=main).values_list("email", flat=True)) == {
+        "main@example.com",
+        "dup@example.com",
+    }
+    assert get_contact_model().objects.get(pk=main.pk).job_title == "Buyer"

@@ -216,15 +216,7 @@ def _lock_merge_rows(
         raise MergeError(
             _("The customer of %(contact)s no longer exists.") % {"contact": contact_label(main)}
         ) from None
-    # Whether each contact has a primary email/phone: main keeps its own.
-    primary_points = {
-        f"merge_has_primary_{i}": Exists(
-            relation.model._base_manager.filter(**{relation.field.name: OuterRef("pk"), "is_primary": True})
-        )
-        for i, relation in enumerate(relations)
-        if relation.is_contact_point
-    }
-    locked = lock_contacts([main.pk, *duplicate_ids], using, model._base_manager.annotate(**primary_points))
+    locked = lock_contacts([main.pk, *duplicate_ids], using)
     if main.pk not in locked:
         raise MergeError(
             _("%(contact)s no longer exists; it may have been merged or deleted meanwhile.")
@@ -281,6 +273,15 @@ def _plan_relations(
         _plan_branch(index, relation, main, duplicates, content_types, using)
         for index, relation in enumerate(relations)
     ]
+    # Whether main has a primary email/phone (it keeps its own): read here, after the
+    # locks, not with them — a statement that waited for a lock sees other tables as
+    # they were when it started.
+    branches += [
+        _main_primary_branch(index, relation, main, using)
+        for index, relation in enumerate(relations)
+        if relation.is_contact_point
+    ]
+    main_primary: set[int] = set()
     rows: list[tuple[Any, ...]] = []
     connection = connections[using]
     for group in _statements(branches, connection):
@@ -299,6 +300,9 @@ def _plan_relations(
     ]
     clashes: list[tuple[Relation, Any]] = []
     for index, pk, owner, other, flags, row in rows:
+        if flags & _MAIN_PRIMARY:
+            main_primary.add(index)
+            continue
         plan = plans[index]
         relation = plan.relation
         dup_pk = owners[index].get(owner)
@@ -328,7 +332,7 @@ def _plan_relations(
     for index, plan in enumerate(plans):
         for pks in (*plan.moved.values(), *plan.dropped.values(), *plan.others.values()):
             pks.sort()
-        if plan.relation.is_contact_point and plan.moved and not getattr(main, f"merge_has_primary_{index}"):
+        if plan.relation.is_contact_point and plan.moved and index not in main_primary:
             # Main had none of these: the first duplicate's primary one takes over.
             candidates = [plan.primaries[d.pk] for d in duplicates if d.pk in plan.primaries]
             plan.new_primary = candidates[0] if candidates else min(pk for pks in plan.moved.values() for pk in pks)
@@ -412,7 +416,7 @@ def _collision(
 
 
 # A row's flags in the plan, as bits of one integer column.
-_DROP, _CLASH, _PRIMARY = 1, 2, 4
+_DROP, _CLASH, _PRIMARY, _MAIN_PRIMARY = 1, 2, 4, 8
 
 
 def _flag(condition: Q | None, bit: int) -> models.Expression:
@@ -464,6 +468,26 @@ def _plan_branch(
     # No ORDER BY, here or on the UNION: Django 6.1 refuses a compound query ordered
     # by the model's default ordering, and the plan doesn't depend on row order.
     # The plugin can't type annotate(**columns): its result is Any.
+    branch: models.QuerySet[models.Model, tuple[Any, ...]] = rows.annotate(**columns).values_list(*columns).order_by()
+    return branch
+
+
+def _main_primary_branch(
+    index: int, relation: Relation, main: AbstractContact, using: str
+) -> models.QuerySet[models.Model, tuple[Any, ...]]:
+    """Main's primary row of a contact-point relation, flagged ``_MAIN_PRIMARY``."""
+    text = models.CharField()
+    rows = relation.model._base_manager.using(using).filter(
+        **{relation.field.name: relation.key(main), "is_primary": True}
+    )
+    columns = {
+        "merge_relation": Value(index, output_field=models.IntegerField()),
+        "merge_pk": Cast("pk", text),
+        "merge_owner": Cast(relation.field.name, text),
+        "merge_other": Value(None, text),
+        "merge_flags": Value(_MAIN_PRIMARY, output_field=models.IntegerField()),
+        "merge_row": ExpressionWrapper(Value(None), output_field=models.TextField()),
+    }
     branch: models.QuerySet[models.Model, tuple[Any, ...]] = rows.annotate(**columns).values_list(*columns).order_by()
     return branch
 
