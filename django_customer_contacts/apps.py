@@ -30,8 +30,9 @@ class CustomerContactsConfig(AppConfig):
         from . import (
             checks,  # registers the system checks
             get_contact_model,
+            get_customer_model,
         )
-        from .receivers import protect_primary_contact
+        from .receivers import lock_customer_being_deleted, protect_primary_contact
 
         try:
             contact_model = get_contact_model()
@@ -42,6 +43,12 @@ class CustomerContactsConfig(AppConfig):
             sender=contact_model,
             dispatch_uid="customer_contacts.protect_primary_contact",
         )
+        with contextlib.suppress(Exception):  # no customer model: reported by customer_contacts.E001
+            pre_delete.connect(
+                lock_customer_being_deleted,
+                sender=get_customer_model(),
+                dispatch_uid="customer_contacts.lock_customer_being_deleted",
+            )
         # The one place the contact admin is registered (CONTACT_ADMIN_CLASS).
         if apps.is_installed("django.contrib.admin") and not checks.check_customer_model():
             from .admin import register_contact_admin

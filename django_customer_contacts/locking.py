@@ -1,16 +1,39 @@
 """Row locks, in the one order every operation on a customer's contacts takes them.
 
-An operation that changes the contacts of one customer (a primary change, a merge, a
-first contact claiming the primary role) locks, inside its transaction:
+Every operation that changes the contacts of one customer — a primary change, a merge,
+a first contact claiming the primary role, deleting contacts (also when their customer
+is deleted) — locks, inside its transaction:
 
-1. the customer row (:func:`lock_customer`), so operations on one customer queue there;
-2. then the contacts it changes, in ascending pk order (:func:`lock_contacts`), and
-   re-reads them: what was read before the lock may have changed meanwhile.
+1. the customer row (:func:`lock_customer`, :func:`lock_customers`), so operations on
+   one customer queue there;
+2. then the contacts it changes, in ascending pk order (:func:`lock_contacts`,
+   :func:`lock_contact`), and re-reads them: what was read before the lock may have
+   changed meanwhile (a contact merged away, deleted, made primary);
+3. then, only to write an email address that ``EMAIL_UNIQUE`` rules, the row all writers
+   of such addresses share — one per customer, or one for all in "global" mode
+   (:func:`lock_email_addresses`).
+
+Writing an email or phone changes one contact only: it locks that contact (step 2) and
+no customer row, because the admin's change form saves the contact (locking its row)
+before its emails and phones, and a customer lock taken after a contact lock could
+deadlock with a merge. Skipping a step is safe; going back to an earlier one is not.
 
 Taking locks in one order is what keeps two operations from deadlocking each other.
-``select_for_update()`` is used without ``of=`` or ``no_key=``, which are not portable.
+``select_for_update()`` is used without ``of=``, which is not portable. On PostgreSQL
+a row that is updated but not deleted is locked ``FOR NO KEY UPDATE`` (``no_key=True``),
+the lock its ``UPDATE`` takes: a transaction that has saved the row already (the admin
+saves a contact, then its emails) then takes no stronger lock on it, which could
+deadlock with a transaction waiting for the row. Rows about to be deleted are locked
+``FOR UPDATE`` from the start.
 SQLite has no row locks: it serialises writers, and the database constraints keep the
 invariants there.
+
+Deleting contacts goes through Django's deletion collector, which reads the rows it
+will delete (emails, phones, the host's rows) before it deletes anything. So the locks
+are taken before it reads: in ``AbstractContact.delete()`` and
+``ContactQuerySet.delete()`` (:func:`lock_for_deletion`), and, when a customer is
+deleted, in :func:`cascade_to_contacts`, the ``on_delete`` of the contact's
+``customer`` — see "Concurrency" in the docs.
 
 This module is the bottom of the app's import graph next to ``conf``: it imports no
 model module, so models and operations can both use it.
@@ -21,14 +44,29 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.db import models, router
+from django.apps import apps
+from django.db import connections, models, router
+from django.db.models.deletion import CASCADE, Collector
 
 from . import get_contact_model, get_customer_model
 
 if TYPE_CHECKING:
     from .models import AbstractContact
 
-__all__ = ["db_for_write", "lock_contacts", "lock_customer"]
+__all__ = [
+    "cascade_to_contacts",
+    "db_for_write",
+    "lock_contact",
+    "lock_contacts",
+    "lock_customer",
+    "lock_customers",
+    "lock_deleted_customer",
+    "lock_email_addresses",
+    "lock_for_deletion",
+]
+
+#: The name of the row writers of email addresses lock ("global" mode; per customer, with its pk).
+EMAIL_ADDRESSES_LOCK = "email-addresses"
 
 
 def db_for_write(instance: models.Model) -> str:
@@ -40,25 +78,153 @@ def db_for_write(instance: models.Model) -> str:
     return router.db_for_write(type(instance), instance=instance)
 
 
-def lock_customer(customer_id: Any, using: str) -> models.Model:
+def _for_update(queryset: models.QuerySet[Any, Any], using: str, no_key: bool) -> models.QuerySet[Any, Any]:
+    no_key = no_key and connections[using].features.has_select_for_no_key_update
+    return queryset.using(using).select_for_update(no_key=no_key)
+
+
+def lock_customer(customer_id: Any, using: str, *, no_key: bool = True) -> models.Model:
     """Lock and return the customer row; raises the customer model's ``DoesNotExist``.
 
-    Call inside ``transaction.atomic(using=using)``.
+    Call inside ``transaction.atomic(using=using)``. ``no_key=False`` to delete it.
     """
-    customer_model = get_customer_model()
-    return customer_model._default_manager.using(using).select_for_update().get(pk=customer_id)
+    customer: models.Model = _for_update(get_customer_model()._base_manager.all(), using, no_key).get(pk=customer_id)
+    return customer
+
+
+def lock_customers(customer_ids: Iterable[Any], using: str, *, no_key: bool = True) -> dict[Any, models.Model]:
+    """Lock the customer rows with these pks, in pk order; return those that exist, by pk."""
+    ids = list(customer_ids)
+    if not ids:
+        return {}
+    rows = _for_update(get_customer_model()._base_manager.filter(pk__in=ids), using, no_key).order_by("pk")
+    return {customer.pk: customer for customer in rows}
 
 
 def lock_contacts(
-    pks: Iterable[Any], using: str, queryset: models.QuerySet[Any] | None = None
+    pks: Iterable[Any], using: str, queryset: models.QuerySet[Any] | None = None, *, no_key: bool = False
 ) -> dict[Any, AbstractContact]:
     """Lock the contacts with these pks, in pk order, and return them fresh, by pk.
 
     Contacts that no longer exist are missing from the result. ``queryset`` (default:
     every contact, through the base manager) may add annotations to the rows read.
-    Call after :func:`lock_customer`, inside the same transaction.
+    ``no_key=True`` for contacts that are updated, not deleted (see above). Call after
+    :func:`lock_customer`, inside the same transaction.
     """
     if queryset is None:
         queryset = get_contact_model()._base_manager.all()
-    rows = queryset.using(using).select_for_update().filter(pk__in=list(pks)).order_by("pk")
+    rows = _for_update(queryset.filter(pk__in=list(pks)), using, no_key).order_by("pk")
     return {contact.pk: contact for contact in rows}
+
+
+def lock_contact(
+    contact: AbstractContact, using: str, queryset: models.QuerySet[Any] | None = None, *, no_key: bool = False
+) -> tuple[models.Model | None, AbstractContact | None]:
+    """Lock the contact's customer, then the contact; return both, read after the locks.
+
+    The contact is ``None`` when it no longer exists (deleted, or merged into another).
+    The customer is the one the contact belongs to now: a contact moved to another
+    customer since ``contact`` was read gets that customer locked too — the one case in
+    which a customer lock is taken after a contact lock. ``no_key`` as for
+    :func:`lock_contacts`. Call inside ``transaction.atomic(using=using)``.
+    """
+    customers = lock_customers([contact.customer_id], using)
+    fresh = lock_contacts([contact.pk], using, queryset, no_key=no_key).get(contact.pk)
+    if fresh is None:
+        return customers.get(contact.customer_id), None
+    if fresh.customer_id not in customers:
+        customers.update(lock_customers([fresh.customer_id], using))
+    return customers.get(fresh.customer_id), fresh
+
+
+def lock_for_deletion(queryset: models.QuerySet[Any], using: str) -> list[Any]:
+    """Lock what deleting the contacts of ``queryset`` changes; return the pks to delete.
+
+    Locks their customers in pk order, then the contacts in pk order, and returns the
+    pks of those that still exist after the locks — ``queryset`` filters them again,
+    so a contact that no longer matches it (made primary, say) is left out. Call
+    inside ``transaction.atomic(using=using)``, and delete only these.
+    """
+    rows = list(queryset.order_by().values_list("pk", "customer_id"))
+    if not rows:
+        return []
+    customers = lock_customers(sorted({customer_id for _pk, customer_id in rows}), using)
+    contacts = lock_contacts([pk for pk, _customer_id in rows], using)
+    moved = {contact.customer_id for contact in contacts.values()} - set(customers)
+    if moved:  # moved to another customer since read: rare, and locked out of order
+        lock_customers(sorted(moved), using)
+    if not contacts:
+        return []
+    return list(queryset.filter(pk__in=list(contacts)).order_by().values_list("pk", flat=True))
+
+
+def lock_email_addresses(using: str, customer_id: Any = None) -> None:
+    """Lock the row the writers of ``customer_id``'s email addresses share (``None``: all).
+
+    ``EMAIL_UNIQUE="customer"`` writers queue per customer, ``"global"`` writers on one
+    row for all. Created on first use; an upsert, so writers that arrive together queue
+    on the row instead of colliding on its insert. Call after the contact lock; take no
+    customer or contact lock after it.
+    """
+    name = EMAIL_ADDRESSES_LOCK if customer_id is None else f"{EMAIL_ADDRESSES_LOCK}:customer:{customer_id}"
+    lock_model = apps.get_model("customer_contacts", "NamedLock")
+    manager = lock_model._base_manager.using(using)
+    upsert: dict[str, Any] = {"update_conflicts": True, "update_fields": ["name"]}
+    if connections[using].features.supports_update_conflicts_with_target:
+        upsert["unique_fields"] = ["name"]
+    # PostgreSQL's and MariaDB's upserts lock the row they insert or update; SQLite needs no lock.
+    manager.bulk_create([lock_model(name=name)], **upsert)
+
+
+# -- deleting a customer ---------------------------------------------------------------------
+
+#: Set on a customer instance whose contacts were locked while the collector read them.
+_LOCKED_MARK = "_customer_contacts_locked"
+
+
+def cascade_to_contacts(collector: Collector, field: models.Field[Any, Any], sub_objs: Any, using: str) -> None:
+    """``on_delete`` of a contact's ``customer``: ``CASCADE``, taking the locks first.
+
+    Django's deletion collector calls this when it is about to read the contacts of the
+    customers it deletes, before it reads their emails, phones and the host's rows. In a
+    transaction, it locks those customers, then their contacts in pk order, and
+    cascades to the contacts read under the locks: an operation on them that committed
+    meanwhile (a merge) is seen whole, one still running is waited for. Outside a
+    transaction no lock can be held yet: :func:`lock_deleted_customer` then locks
+    when the deletion starts writing.
+    """
+    if connections[using].in_atomic_block:
+        customer_model = get_customer_model()._meta.concrete_model
+        customers = [
+            instance
+            for model, instances in collector.data.items()
+            if model._meta.concrete_model is customer_model
+            for instance in instances
+            if not getattr(instance, _LOCKED_MARK, False)
+        ]
+        lock_customers(sorted(customer.pk for customer in customers), using, no_key=False)
+        for customer in customers:
+            setattr(customer, _LOCKED_MARK, True)
+        sub_objs = list(sub_objs.select_for_update().order_by("pk"))
+    if sub_objs:
+        CASCADE(collector, field, sub_objs, using)
+
+
+# The collector hands over the query unread; this reads it, under the locks.
+cascade_to_contacts.lazy_sub_objs = True  # type: ignore[attr-defined]
+
+
+def lock_deleted_customer(customer: models.Model, using: str) -> None:
+    """Lock a customer being deleted, then its contacts, unless the collector did.
+
+    For a deletion collected outside a transaction (see :func:`cascade_to_contacts`),
+    called when the deletion starts writing (``pre_delete``): the locks are then taken
+    before the first row is deleted, in the one order, so the deletion can't deadlock
+    with an operation on the customer's contacts.
+    """
+    if getattr(customer, _LOCKED_MARK, False):
+        delattr(customer, _LOCKED_MARK)  # locked by cascade_to_contacts, for this deletion only
+        return
+    lock_customers([customer.pk], using, no_key=False)
+    contacts = get_contact_model()._base_manager.using(using).filter(customer_id=customer.pk)
+    list(contacts.select_for_update().order_by("pk").values_list("pk", flat=True))

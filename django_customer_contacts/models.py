@@ -34,7 +34,14 @@ from .conf import DEFAULT_CONTACT_MODEL, app_settings
 from .exceptions import PrimaryContactError
 from .fields import ExactKeyField
 from .history import FrozenHistoricalRecords
-from .locking import db_for_write, lock_customer
+from .locking import (
+    cascade_to_contacts,
+    db_for_write,
+    lock_contact,
+    lock_contacts,
+    lock_customer,
+    lock_email_addresses,
+)
 from .querysets import ContactManager
 from .signals import primary_contact_changed
 from .validators import validate_language, validate_timezone
@@ -66,6 +73,30 @@ def primary_marker_field() -> models.GeneratedField:
     )
 
 
+class CustomerForeignKey(models.ForeignKey[Any, Any]):
+    """A contact's ``customer``: deleting the customer deletes its contacts, taking locks first.
+
+    ``on_delete=CASCADE`` becomes :func:`~django_customer_contacts.locking.cascade_to_contacts`:
+    ``CASCADE`` after locking the customer and its contacts in the app's lock order (see
+    "Concurrency" in the docs). Migrations see a plain ``ForeignKey`` with ``CASCADE``:
+    the locks change nothing in the schema, so a host's own contact model needs no
+    migration for them. A subclass that overrides ``customer`` uses this field to keep
+    the locks.
+    """
+
+    def __init__(self, to: Any, on_delete: Any = models.CASCADE, **kwargs: Any) -> None:
+        # Copies with another on_delete (the history model's DO_NOTHING) keep theirs.
+        if on_delete is models.CASCADE:
+            on_delete = cascade_to_contacts
+        super().__init__(to, on_delete=on_delete, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, _path, args, kwargs = super().deconstruct()
+        if kwargs["on_delete"] is cascade_to_contacts:
+            kwargs["on_delete"] = models.CASCADE
+        return name, "django.db.models.ForeignKey", args, kwargs
+
+
 class AbstractContact(TimeStampedModel):
     """A person who speaks for a customer.
 
@@ -93,7 +124,7 @@ class AbstractContact(TimeStampedModel):
         WORK_PHONE = "work_phone", _("Work phone")
         SMS = "sms", _("SMS")
 
-    customer = models.ForeignKey(
+    customer = CustomerForeignKey(
         CUSTOMER_MODEL,
         on_delete=models.CASCADE,
         related_name="contacts",
@@ -344,11 +375,30 @@ class AbstractContact(TimeStampedModel):
             if self.is_primary:
                 primary_contact_changed.send(sender=model, customer=customer, previous=None, contact=self, user=None)
 
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+    def delete(self, using: str | None = None, keep_parents: bool = False) -> tuple[int, dict[str, int]]:
+        """Delete the contact, its emails and phones (and whatever cascades from it).
+
+        Locks the customer, then the contact, before Django's collector reads what to
+        delete, and deletes the contact as it is then: one deleted or merged away
+        meanwhile is left alone (``(0, {})`` is returned), so a merge that moved its rows
+        to another contact keeps them. ``PrimaryContactError`` when it is the primary
+        contact and another could take over; nothing is deleted then.
+        """
+        if self.pk is None:
+            return super().delete(using=using, keep_parents=keep_parents)  # Django's ValueError
+        using = using or db_for_write(self)
         # A savepoint, so a refused deletion (PrimaryContactError) leaves the
         # caller's transaction usable.
-        with transaction.atomic(using=kwargs.get("using") or db_for_write(self)):
-            return super().delete(*args, **kwargs)
+        with transaction.atomic(using=using):
+            _customer, fresh = lock_contact(self, using)
+            if fresh is None:
+                return 0, {}
+            # Deleted as it is now: signal receivers and history see the current values.
+            for model_field in self._meta.concrete_fields:
+                setattr(self, model_field.attname, getattr(fresh, model_field.attname))
+            return super().delete(using=using, keep_parents=keep_parents)
+
+    delete.alters_data = True  # type: ignore[attr-defined]
 
     def _should_become_primary(self) -> bool:
         return (
@@ -411,12 +461,17 @@ class ContactPoint(TimeStampedModel):
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Save; the first point becomes primary, a new primary demotes the old one.
 
-        Runs in a transaction; the contact's other points of this kind are read
-        (and the old primary saved) before this row is written.
+        Runs in a transaction that locks the contact (see ``locking``), so points of one
+        contact are written one after the other: the contact's other points of this
+        kind are read after the lock (and the old primary saved) before this row is
+        written. Raises ``ValidationError`` when the contact no longer exists.
         """
-        with transaction.atomic(using=kwargs.get("using")):
+        using = kwargs.get("using") or db_for_write(self)
+        with transaction.atomic(using=using):
+            contact = self._lock_contact(using)
+            self.check_locked(contact, using)
             # The plugin checks lookups against this abstract model, which has no ``contact``.
-            siblings = type(self)._default_manager.filter(contact_id=self.contact_id)  # type: ignore[misc]
+            siblings = type(self)._default_manager.using(using).filter(contact_id=self.contact_id)  # type: ignore[misc]
             if not self._state.adding:
                 siblings = siblings.exclude(pk=self.pk)
             ticked: list[str] = []
@@ -429,29 +484,58 @@ class ContactPoint(TimeStampedModel):
                     old.is_primary = False
                     old.save(update_fields=["is_primary"])
             super().save(*args, **kwargs)
-            self._tick_preferences(ticked)
+            self._tick_preferences(contact, ticked)
 
-    def _tick_preferences(self, names: list[str]) -> None:
-        contact = self.contact
+    def check_locked(self, contact: AbstractContact, using: str) -> None:
+        """Checks that must see every committed write (subclass hook).
+
+        Run by ``save()`` after the locks, with the contact as read under them.
+        """
+
+    def _lock_contact(self, using: str) -> AbstractContact:
+        """Lock the contact; return it, fresh.
+
+        Not its customer: the admin saves the contact (locking its row) before its
+        points, and a customer lock after that could deadlock with a merge.
+        """
+        fresh = lock_contacts([self.contact_id], using, no_key=True).get(self.contact_id)
+        if fresh is None:
+            raise ValidationError(
+                {"contact": ValidationError(_("This contact no longer exists."), code="contact_gone")}
+            )
+        return fresh
+
+    def _tick_preferences(self, contact: AbstractContact, names: list[str]) -> None:
         changed = [name for name in names if not getattr(contact, name)]
         if changed:
             for name in changed:
                 setattr(contact, name, True)
+                setattr(self.contact, name, True)
             contact.save(update_fields=changed)
 
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        """Delete; when the primary goes, the oldest remaining point takes over."""
-        with transaction.atomic(using=kwargs.get("using")):
-            was_primary = self.is_primary
+    def delete(self, using: str | None = None, keep_parents: bool = False) -> tuple[int, dict[str, int]]:
+        """Delete; when the primary goes, the oldest remaining point takes over.
+
+        Locks the contact, as ``save()`` does.
+        """
+        if self.pk is None:
+            return super().delete(using=using, keep_parents=keep_parents)  # Django's ValueError
+        using = using or db_for_write(self)
+        with transaction.atomic(using=using):
+            self._lock_contact(using)
+            points = type(self)._base_manager.using(using)
+            was_primary = points.filter(pk=self.pk, is_primary=True).exists()
             contact_id = self.contact_id
-            result = super().delete(*args, **kwargs)
+            result = super().delete(using=using, keep_parents=keep_parents)
             if was_primary:
-                remaining = type(self)._default_manager.filter(contact_id=contact_id)  # type: ignore[misc]  # see save()
+                remaining = points.filter(contact_id=contact_id)  # type: ignore[misc]  # see save()
                 successor = remaining.order_by("pk").first()
                 if successor is not None:
                     successor.is_primary = True
                     successor.save(update_fields=["is_primary"])
             return result
+
+    delete.alters_data = True  # type: ignore[attr-defined]
 
 
 class ContactEmail(ContactPoint):
@@ -508,6 +592,9 @@ class ContactEmail(ContactPoint):
         self.email_normalized = normalize.email_key(self.email)
         self._check_email_editable()
         self._check_email_unique()
+        # Checked again by save(), under the locks: another contact may take the
+        # address between this check and the save.
+        self._unique_checked = True
 
     def _check_email_editable(self) -> None:
         if (
@@ -525,7 +612,8 @@ class ContactEmail(ContactPoint):
                 }
             )
 
-    def _check_email_unique(self) -> None:
+    def _check_email_unique(self, customer_id: Any = None) -> None:
+        """``EMAIL_UNIQUE``'s rule; ``customer_id`` is the contact's customer, if known."""
         scope = app_settings.email_unique
         if not self.email_normalized or self.contact_id is None:
             return
@@ -535,7 +623,9 @@ class ContactEmail(ContactPoint):
         same_contact = others.filter(contact_id=self.contact_id)
         if same_contact.exists():
             message = _("This contact already has the address %(email)s.")
-        elif scope == "customer" and others.filter(contact__customer_id=self.contact.customer_id).exists():
+        elif (
+            scope == "customer" and others.filter(contact__customer_id=customer_id or self.contact.customer_id).exists()
+        ):
             message = _("Another contact of this customer already uses %(email)s.")
         elif scope == "global" and others.exists():
             message = _("Another contact already uses %(email)s.")
@@ -544,10 +634,29 @@ class ContactEmail(ContactPoint):
         raise ValidationError({"email": ValidationError(message, code="email_taken", params={"email": self.email})})
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; an address checked by ``clean()`` is checked again under the locks.
+
+        ``EMAIL_UNIQUE`` holds for addresses that went through ``clean()``
+        (``add_email()``, forms, ``full_clean()``): ``save()`` repeats the check after
+        locking the contact and the row the writers of addresses share (one per
+        customer, or one for all in "global" mode), so of two contacts taking one
+        address at once, the second gets the ``ValidationError``. A plain ``save()``
+        doesn't check it.
+        """
         self.email_normalized = normalize.email_key(self.email)
         # Also guarded here, not only in clean(), so no code path can rewrite an address.
         self._check_email_editable()
-        super().save(*args, **kwargs)
+        try:
+            super().save(*args, **kwargs)
+        finally:
+            self._unique_checked = False
+
+    def check_locked(self, contact: AbstractContact, using: str) -> None:
+        if not getattr(self, "_unique_checked", False) or app_settings.email_unique is None:
+            return
+        scope = app_settings.email_unique
+        lock_email_addresses(using, None if scope == "global" else contact.customer_id)
+        self._check_email_unique(contact.customer_id)
 
 
 class ContactPhone(ContactPoint):
@@ -648,6 +757,21 @@ class Tag(models.Model):
             raise ValidationError(
                 {"name": ValidationError(_("A tag with this name already exists."), code="tag_exists")}
             )
+
+
+class NamedLock(models.Model):  # noqa: DJ008 (never shown)
+    """A row to lock for an operation that has no row of its own to lock.
+
+    Writers of email addresses queue on ``"email-addresses:customer:<pk>"`` (one per
+    customer, ``EMAIL_UNIQUE="customer"``) or ``"email-addresses"`` (``"global"``): see
+    ``locking.lock_email_addresses``. Rows are created on first use and hold nothing else.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("lock")
+        verbose_name_plural = _("locks")
 
 
 class MergeRecord(models.Model):

@@ -16,7 +16,7 @@ from . import get_contact_model
 from .conf import app_settings
 from .exceptions import PrimaryContactError
 from .history import save_as
-from .locking import db_for_write, lock_contacts, lock_customer
+from .locking import db_for_write, lock_contact
 from .signals import primary_contact_changed
 
 if TYPE_CHECKING:
@@ -31,7 +31,9 @@ def set_primary_contact(contact: AbstractContact, *, user: AbstractBaseUser | No
     """Make ``contact`` its customer's only primary contact, and return it.
 
     Locks the customer row, then the contact, and re-reads the contact and the current
-    primary, so two concurrent calls for one customer run one after the other. Raises
+    primary, so two concurrent calls for one customer run one after the other, and a
+    deletion or merge of the contact (which take the same locks) runs before or after,
+    never in between. Raises
     ``PrimaryContactError`` when ``PRIMARY_CONTACT_ALLOWED`` refuses the customer or
     the contact is inactive or one-time; nothing is changed then. Sends
     ``primary_contact_changed`` (inside the transaction) only when the primary changed.
@@ -39,10 +41,9 @@ def set_primary_contact(contact: AbstractContact, *, user: AbstractBaseUser | No
     model = get_contact_model()
     using = db_for_write(contact)
     with transaction.atomic(using=using):
-        customer = lock_customer(contact.customer_id, using)
-        fresh = lock_contacts([contact.pk], using, model._default_manager.all()).get(contact.pk)
-        if fresh is None:
-            raise PrimaryContactError(_("This contact no longer exists."))
+        customer, fresh = lock_contact(contact, using, model._default_manager.all(), no_key=True)
+        if fresh is None or customer is None:
+            raise PrimaryContactError(_("This contact no longer exists; it may have been deleted or merged meanwhile."))
         if not app_settings.primary_contact_allowed(customer):
             raise PrimaryContactError(_("This customer can't have a primary contact."))
         if not fresh.is_active:

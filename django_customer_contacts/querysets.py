@@ -6,11 +6,12 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Self, TypedDict, TypeVar, cast, overload
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import NotSupportedError, models, transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.utils.translation import gettext as _
 
 from .conf import app_settings
+from .locking import lock_for_deletion
 from .unused import check_threshold, unused_cutoff
 
 if TYPE_CHECKING:
@@ -69,10 +70,30 @@ def _notification_category_model(contact_model: type[models.Model]) -> type[Noti
 
 class ContactQuerySet(models.QuerySet["AbstractContact"]):
     def delete(self) -> tuple[int, dict[str, int]]:
+        """Delete these contacts, their emails and phones (and whatever cascades from them).
+
+        Locks their customers, then the contacts, in pk order (``locking``) before
+        Django's collector reads what to delete, and filters again after the locks:
+        contacts deleted or merged away meanwhile, or that no longer match, are left
+        alone. ``PrimaryContactError`` when a primary contact would go while another
+        contact of its customer could take over; nothing is deleted then.
+        """
+        if self.query.is_sliced:
+            raise TypeError("Cannot use 'limit' or 'offset' with delete().")
+        if self.query.distinct_fields:
+            raise TypeError("Cannot call delete() after .distinct(*fields).")
+        if getattr(self, "_fields", None) is not None:  # values() or values_list()
+            raise TypeError("Cannot call delete() after .values() or .values_list()")
+        if self.query.combinator:
+            raise NotSupportedError(f"Calling QuerySet.delete() after {self.query.combinator}() is not supported.")
+        using = self.db
         # A savepoint, so a refused deletion (PrimaryContactError) leaves the
         # caller's transaction usable.
-        with transaction.atomic(using=self.db):
-            return super().delete()
+        with transaction.atomic(using=using):
+            pks = lock_for_deletion(self, using)
+            if not pks:
+                return 0, {}
+            return super(ContactQuerySet, self.filter(pk__in=pks)).delete()
 
     delete.alters_data = True  # type: ignore[attr-defined]
     delete.queryset_only = True  # type: ignore[attr-defined]

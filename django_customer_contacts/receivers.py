@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from .exceptions import PrimaryContactError
+from .locking import lock_deleted_customer
 
 if TYPE_CHECKING:
     from .models import AbstractContact
@@ -46,3 +47,13 @@ def protect_primary_contact(
             )
             % {"contact": instance}
         )
+
+
+def lock_customer_being_deleted(sender: type[models.Model], instance: models.Model, using: str, **kwargs: Any) -> None:
+    """Lock the customer being deleted, then its contacts, before anything is deleted.
+
+    Connected to the customer model. The collector has taken these locks already when
+    it read the contacts in a transaction (``locking.cascade_to_contacts``); this is
+    for a deletion collected outside one.
+    """
+    lock_deleted_customer(instance, using)

@@ -92,14 +92,8 @@ def test_erasing_a_contact_while_its_deletion_commits_still_erases_it(make_custo
     assert _traces(pk, 0) == []
 
 
-# Erasure locks the customer, then the contact, then deletes the contact's emails and
-# phones. delete() on this branch still collects the rows with a plain read and deletes
-# them without a lock (issue 9, item 2, fixed on another branch): the two deadlock, and
-# a deletion that read the contact before the erasure writes its "-" history rows from
-# what it read, after the erasure. Measured here: PostgreSQL 7-9 of 40 rounds left the
-# person behind, with ~25 deadlocks; MariaDB ~31 deadlocks. Strict: once delete() takes
-# the locks this passes, and the marker must go.
-@pytest.mark.xfail(strict=True, reason="needs delete() to lock the customer and contact first (issue 9, item 2)")
+# Erasure and delete() both lock the customer, then the contact: they queue instead of
+# deadlocking, and a deletion re-reads what it deletes after the lock.
 def test_random_races_of_erasure_and_deletion_leave_no_trace(make_customer, make_contact):
     customer = make_customer("Race Ltd")
     make_contact(customer, first_name="Ann", last_name="Primary")

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Value, When
 from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone
@@ -215,17 +216,8 @@ def _lock_merge_rows(
         raise MergeError(
             _("The customer of %(contact)s no longer exists.") % {"contact": contact_label(main)}
         ) from None
-    # Whether each contact has a primary email/phone: main keeps its own.
-    primary_points = {
-        f"merge_has_primary_{i}": Exists(
-            relation.model._base_manager.filter(**{relation.field.name: OuterRef("pk"), "is_primary": True})
-        )
-        for i, relation in enumerate(relations)
-        if relation.is_contact_point
-    }
     # Whether each contact's channel preferences apply: an opt-out counts only where one does.
-    facts = channel_facts(model)
-    locked = lock_contacts([main.pk, *duplicate_ids], using, model._base_manager.annotate(**primary_points, **facts))
+    locked = lock_contacts([main.pk, *duplicate_ids], using, model._base_manager.annotate(**channel_facts(model)))
     if main.pk not in locked:
         raise MergeError(
             _("%(contact)s no longer exists; it may have been merged or deleted meanwhile.")
@@ -282,10 +274,19 @@ def _plan_relations(
         _plan_branch(index, relation, main, duplicates, content_types, using)
         for index, relation in enumerate(relations)
     ]
+    # Whether main has a primary email/phone (it keeps its own): read here, after the
+    # locks, not with them — a statement that waited for a lock sees other tables as
+    # they were when it started.
+    branches += [
+        _main_primary_branch(index, relation, main, using)
+        for index, relation in enumerate(relations)
+        if relation.is_contact_point
+    ]
+    main_primary: set[int] = set()
     rows: list[tuple[Any, ...]] = []
     connection = connections[using]
-    for start in range(0, len(branches), _UNION_CHUNK):
-        first, *rest = branches[start : start + _UNION_CHUNK]
+    for group in _statements(branches, connection):
+        first, *rest = group
         query = (first.union(*rest, all=True) if rest else first).order_by().query
         sql, params = query.get_compiler(using).as_sql()
         # One fetchall(): Django's iterator would fetch (and convert) 100 rows at a time.
@@ -300,6 +301,9 @@ def _plan_relations(
     ]
     clashes: list[tuple[Relation, Any]] = []
     for index, pk, owner, other, flags, row in rows:
+        if flags & _MAIN_PRIMARY:
+            main_primary.add(index)
+            continue
         plan = plans[index]
         relation = plan.relation
         dup_pk = owners[index].get(owner)
@@ -329,11 +333,50 @@ def _plan_relations(
     for index, plan in enumerate(plans):
         for pks in (*plan.moved.values(), *plan.dropped.values(), *plan.others.values()):
             pks.sort()
-        if plan.relation.is_contact_point and plan.moved and not getattr(main, f"merge_has_primary_{index}"):
+        if plan.relation.is_contact_point and plan.moved and index not in main_primary:
             # Main had none of these: the first duplicate's primary one takes over.
             candidates = [plan.primaries[d.pk] for d in duplicates if d.pk in plan.primaries]
             plan.new_primary = candidates[0] if candidates else min(pk for pks in plan.moved.values() for pk in pks)
     return plans
+
+
+def max_query_params(connection: BaseDatabaseWrapper) -> int | None:
+    """How many parameters one statement may bind on ``connection``; ``None``: no limit.
+
+    SQLite's is set when it is built (and may be lowered per connection): asked of the
+    connection, as Django 6.0 does; older Django assumes 999.
+    """
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        connection.ensure_connection()
+        getlimit = getattr(connection.connection, "getlimit", None)
+        if getlimit is not None:
+            limit: int = getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+            return limit
+    return connection.features.max_query_params
+
+
+def _statements(
+    branches: list[models.QuerySet[models.Model, tuple[Any, ...]]], connection: BaseDatabaseWrapper
+) -> list[list[models.QuerySet[models.Model, tuple[Any, ...]]]]:
+    """The branches grouped into UNIONs: one, unless a limit of the database splits them.
+
+    Each branch binds a key per duplicate in a few places, so thousands of duplicates
+    can exceed SQLite's parameter limit: branches then go into as many statements as
+    the limit needs (a branch over the limit alone still fails).
+    """
+    limit = max_query_params(connection)
+    groups: list[list[models.QuerySet[models.Model, tuple[Any, ...]]]] = [[]]
+    size = 0
+    for branch in branches:
+        params = len(branch.query.get_compiler(connection=connection).as_sql()[1]) if limit else 0
+        if groups[-1] and (len(groups[-1]) == _UNION_CHUNK or (limit and size + params > limit)):
+            groups.append([])
+            size = 0
+        groups[-1].append(branch)
+        size += params
+    return [group for group in groups if group]
 
 
 def _collision(
@@ -374,7 +417,7 @@ def _collision(
 
 
 # A row's flags in the plan, as bits of one integer column.
-_DROP, _CLASH, _PRIMARY = 1, 2, 4
+_DROP, _CLASH, _PRIMARY, _MAIN_PRIMARY = 1, 2, 4, 8
 
 
 def _flag(condition: Q | None, bit: int) -> models.Expression:
@@ -426,6 +469,26 @@ def _plan_branch(
     # No ORDER BY, here or on the UNION: Django 6.1 refuses a compound query ordered
     # by the model's default ordering, and the plan doesn't depend on row order.
     # The plugin can't type annotate(**columns): its result is Any.
+    branch: models.QuerySet[models.Model, tuple[Any, ...]] = rows.annotate(**columns).values_list(*columns).order_by()
+    return branch
+
+
+def _main_primary_branch(
+    index: int, relation: Relation, main: AbstractContact, using: str
+) -> models.QuerySet[models.Model, tuple[Any, ...]]:
+    """Main's primary row of a contact-point relation, flagged ``_MAIN_PRIMARY``."""
+    text = models.CharField()
+    rows = relation.model._base_manager.using(using).filter(
+        **{relation.field.name: relation.key(main), "is_primary": True}
+    )
+    columns = {
+        "merge_relation": Value(index, output_field=models.IntegerField()),
+        "merge_pk": Cast("pk", text),
+        "merge_owner": Cast(relation.field.name, text),
+        "merge_other": Value(None, text),
+        "merge_flags": Value(_MAIN_PRIMARY, output_field=models.IntegerField()),
+        "merge_row": ExpressionWrapper(Value(None), output_field=models.TextField()),
+    }
     branch: models.QuerySet[models.Model, tuple[Any, ...]] = rows.annotate(**columns).values_list(*columns).order_by()
     return branch
 

@@ -54,13 +54,19 @@ class Command(BaseCommand):
                     continue
                 try:
                     # One savepoint per contact: a contact that a host row protects is
-                    # kept, the others still go.
+                    # kept, the others still go. Deleted through the queryset, which
+                    # locks and filters again: a contact reached, made primary or
+                    # merged away since the page was read is spared.
                     with transaction.atomic():
-                        contact.delete()
+                        _count, per_model = unused.filter(pk=contact.pk).delete()
                 except (ProtectedError, RestrictedError, ContactError) as exc:
                     kept += 1
                     reason = str(exc.args[0]) if isinstance(exc, ContactError) else "other records still refer to it"
                     self.stderr.write(f"Kept {label}: {reason}.")
+                    continue
+                if not per_model.get(model._meta.label):
+                    if options["verbosity"] >= 2:
+                        self.stdout.write(f"Spared {label}: it changed meanwhile.")
                     continue
                 deleted += 1
                 if options["verbosity"] >= 2:
