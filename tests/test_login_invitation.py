@@ -6,6 +6,7 @@ password reset skips; the invitation is how the person gets in.
 
 import re
 
+import django
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
@@ -145,7 +146,11 @@ def test_without_a_request_the_domain_must_be_given(jane):
 
 
 def test_a_mail_that_cant_be_sent_is_a_login_error_and_can_be_sent_again(jane, request_):
-    mail_server_down = override_settings(EMAIL_BACKEND=f"{__name__}.FailingBackend")
+    failing = f"{__name__}.FailingBackend"
+    if django.VERSION >= (6, 1):  # MAILERS replaces EMAIL_BACKEND
+        mail_server_down = override_settings(MAILERS={"default": {"BACKEND": failing}})
+    else:
+        mail_server_down = override_settings(EMAIL_BACKEND=failing)
     with mail_server_down, pytest.raises(LoginError, match="couldn't be sent"):
         send_login_invitation(jane, request=request_)
     send_login_invitation(jane, request=request_)
