@@ -27,6 +27,17 @@ if ! command -v mariadb_config >/dev/null && ! command -v mysql_config >/dev/nul
     fi
 fi
 
+# The translations check runs GNU gettext (xgettext, msgmerge, msgfmt).
+if ! command -v msgfmt >/dev/null; then
+    if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+        echo "Installing GNU gettext for the translations check..."
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q gettext >/dev/null \
+            || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q gettext >/dev/null; }
+    else
+        echo "The translations check needs GNU gettext: install gettext (Debian/Ubuntu)." >&2
+    fi
+fi
+
 # The browser test drives Debian's Chromium (no browser download).
 if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
     if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then

@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from model_utils import FieldTracker
 from model_utils.models import TimeStampedModel
 from phonenumber_field.modelfields import PhoneNumberField
@@ -663,7 +664,7 @@ class ContactPhone(ContactPoint):
     class Kind(models.TextChoices):
         MOBILE = "mobile", _("Mobile")
         WORK = "work", _("Work")
-        HOME = "home", _("Home")
+        HOME = "home", pgettext_lazy("kind of phone number", "Home")
         OFFICE = "office", _("Office")
         FAX = "fax", _("Fax")
         OTHER = "other", _("Other")

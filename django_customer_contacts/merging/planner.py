@@ -26,6 +26,7 @@ from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Va
 from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .. import get_contact_model
 from ..exceptions import MergeError
@@ -242,12 +243,15 @@ def _lock_merge_rows(
     strangers = [dup for dup in duplicates if dup.customer_id != fresh_main.customer_id]
     if strangers:
         raise MergeError(
-            _(
-                "Only contacts of the same customer can be merged, and %(contacts)s not of "
-                "%(customer)s, the customer of %(main)s."
+            ngettext(
+                "Only contacts of the same customer can be merged, and %(contacts)s is not of "
+                "%(customer)s, the customer of %(main)s.",
+                "Only contacts of the same customer can be merged, and %(contacts)s are not of "
+                "%(customer)s, the customer of %(main)s.",
+                len(strangers),
             )
             % {
-                "contacts": ", ".join(contact_label(d) for d in strangers) + (" is" if len(strangers) == 1 else " are"),
+                "contacts": ", ".join(contact_label(d) for d in strangers),
                 "customer": customer,
                 "main": contact_label(fresh_main),
             }
