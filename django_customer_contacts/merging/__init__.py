@@ -13,6 +13,8 @@ A merge keeps one contact (main) and folds the duplicates into it. One module a 
 ``executor``
     Carries out the plan (``merge_contacts``), writing history in batches
     (``django_customer_contacts.history``).
+``undo``
+    Undoes a merge from its record (``unmerge``, ``plan_unmerge``).
 
 The public names are re-exported here.
 """
@@ -21,6 +23,7 @@ from .executor import merge_contacts
 from .planner import MergePlan, RelationPlan, plan_merge
 from .relations import Relation, contact_relations
 from .rules import CONSENT, NOT_MERGED, OPT_OUTS, mergeable_fields
+from .undo import RelationUndo, UnmergePlan, plan_unmerge, unmerge
 
 __all__ = [
     "CONSENT",
@@ -29,8 +32,12 @@ __all__ = [
     "MergePlan",
     "Relation",
     "RelationPlan",
+    "RelationUndo",
+    "UnmergePlan",
     "contact_relations",
     "merge_contacts",
     "mergeable_fields",
     "plan_merge",
+    "plan_unmerge",
+    "unmerge",
 ]

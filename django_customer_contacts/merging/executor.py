@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connections, models, transaction
 from django.db.models import Case, Value, When
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from model_utils.fields import AutoLastModifiedField
 
@@ -81,7 +80,9 @@ def merge_contacts(
     with transaction.atomic(using=using):
         plan = build_plan(model, main, duplicate_ids, field_sources or {}, using)
         record = records.create_record(plan, user, reason)
-        now = timezone.now()
+        # One instant for the record, the rows' timestamps and history: an undo knows
+        # a row the merge touched last by its ``modified``.
+        now = record.created
         for relation_plan in plan.relations:
             if relation_plan:
                 move_relation(relation_plan, plan, record, user, now)

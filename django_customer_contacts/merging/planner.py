@@ -37,7 +37,15 @@ from .rules import channel_facts, contact_label, merged_values
 if TYPE_CHECKING:
     from ..models import AbstractContact
 
-__all__ = ["MergePlan", "RelationPlan", "build_plan", "check_arguments", "plan_merge"]
+__all__ = [
+    "MergePlan",
+    "RelationPlan",
+    "build_plan",
+    "check_arguments",
+    "max_query_params",
+    "plan_merge",
+    "union_statements",
+]
 
 # Nested JSON objects keep each under PostgreSQL's 100-argument limit for functions.
 _JSON_CHUNK = 50
@@ -285,7 +293,7 @@ def _plan_relations(
     main_primary: set[int] = set()
     rows: list[tuple[Any, ...]] = []
     connection = connections[using]
-    for group in _statements(branches, connection):
+    for group in union_statements(branches, connection):
         first, *rest = group
         query = (first.union(*rest, all=True) if rest else first).order_by().query
         sql, params = query.get_compiler(using).as_sql()
@@ -357,7 +365,7 @@ def max_query_params(connection: BaseDatabaseWrapper) -> int | None:
     return connection.features.max_query_params
 
 
-def _statements(
+def union_statements(
     branches: list[models.QuerySet[models.Model, tuple[Any, ...]]], connection: BaseDatabaseWrapper
 ) -> list[list[models.QuerySet[models.Model, tuple[Any, ...]]]]:
     """The branches grouped into UNIONs: one, unless a limit of the database splits them.
