@@ -66,6 +66,8 @@ def create_record(plan: MergePlan, user: AbstractBaseUser | None, reason: str) -
         relation_plan.relation.label: {
             "moved": {str(pk): json_values(pks) for pk, pks in relation_plan.moved.items()},
             "dropped": {str(pk): json_values(pks) for pk, pks in relation_plan.dropped.items()},
+            # Only for rows with fields the move stamps with its time: their earlier values.
+            **({"stamps": {str(pk): row for pk, row in relation_plan.stamps.items()}} if relation_plan.stamps else {}),
         }
         for relation_plan in plan.relations
         if relation_plan

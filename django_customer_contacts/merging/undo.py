@@ -50,7 +50,7 @@ from ..normalize import name_key
 from ..signals import contacts_unmerged
 from .planner import max_query_params, union_statements
 from .record import json_value
-from .relations import Relation, contact_content_type_ids, contact_relations, is_integer_field
+from .relations import Relation, contact_content_type_ids, contact_relations, is_integer_field, stamp_fields
 from .rules import CONSENT, contact_label
 
 if TYPE_CHECKING:
@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from ..models import AbstractContact
 
 __all__ = [
+    "ERASED",
     "RelationUndo",
     "UnmergePlan",
     "build_undo_plan",
@@ -89,16 +90,17 @@ class RelationUndo:
     ``moved`` maps a restored contact's pk to the pks of its rows that go back to it;
     ``created`` to the whole rows (by attname) that the merge dropped and that are
     inserted again. For contact points, ``primary`` holds the rows that are their
-    contact's primary one again, ``modified`` the rows' own ``modified`` where nobody
-    touched them since the merge, and ``promote`` the main's point that takes over as
-    its primary when the primary one goes back.
+    contact's primary one again, and ``promote`` the main's point that takes over as
+    its primary when the primary one goes back. ``stamps`` holds, by row pk, the values
+    before the merge of the fields the merge stamped with its time
+    (``relations.stamp_fields``), for the rows nobody changed since.
     """
 
     relation: Relation
     moved: dict[Any, list[Any]] = field(default_factory=dict)
     created: dict[Any, list[dict[str, Any]]] = field(default_factory=dict)
     primary: set[Any] = field(default_factory=set)
-    modified: dict[Any, datetime] = field(default_factory=dict)
+    stamps: dict[Any, dict[str, Any]] = field(default_factory=dict)
     promote: Any = None
 
     @property
@@ -719,6 +721,7 @@ def _check_and_plan(
             )
         if plan.relation.is_contact_point:
             _plan_points(record, plan, main_points.get(index, {}), found.get(index, {}))
+        _plan_stamps(record, plan, found.get(index, {}))
     return plans
 
 
@@ -815,8 +818,12 @@ def _relation_branches(
     flags: Any = Value(0)
     if relation.content_type_field is not None:
         flags = flags + _flag(Q(**{f"{relation.content_type_field.name}__in": content_types}), _CONTACT_TYPE)
+    stamps = stamp_fields(relation.model)
+    if stamps:
+        # Stamped by the merge (with the record's time), and by nothing since.
+        flags = flags + _flag(Q(**{f.attname: record.created for f in stamps}), _UNTOUCHED)
     if relation.is_contact_point:
-        flags = flags + _flag(Q(modified=record.created), _UNTOUCHED) + _flag(Q(is_primary=True), _PRIMARY)
+        flags = flags + _flag(Q(is_primary=True), _PRIMARY)
     for pks in _chunks(plan.moved_pks, using):
         rows = manager.filter(pk__in=pks)
         branches.append(_branch(rows, _columns(_MOVED, index, "pk", relation.field.name, flags)))
@@ -976,7 +983,6 @@ def _plan_points(
     relation = plan.relation
     pk_field = relation.model._meta.pk
     kind = _points_key(relation)
-    modified_field = relation.model._meta.get_field("modified")
     snapshot_rows = {
         str(row.get(pk_field.attname)): row
         for snapshot in (record.snapshots or {}).values()
@@ -988,8 +994,6 @@ def _plan_points(
         if row.get("is_primary"):
             plan.primary.add(pk)
         _owner, flags = found.get(str(pk)) or found[_spelled(relation, pk)]
-        if flags & _UNTOUCHED and row.get("modified") is not None:
-            plan.modified[pk] = _to_python(cast("models.Field[Any, Any]", modified_field), row["modified"])
         leaving_primary |= bool(flags & _PRIMARY)
     if leaving_primary:
         moving = {str(pk) for pk in plan.moved_pks}
@@ -998,6 +1002,34 @@ def _plan_points(
             # Main's primary one goes back: its oldest remaining takes over (as when a primary is deleted).
             read = int if is_integer_field(pk_field) else pk_field.to_python
             plan.promote = min(read(pk) for pk in staying)
+
+
+def _plan_stamps(record: MergeRecord, plan: RelationUndo, found: dict[str, tuple[str | None, int]]) -> None:
+    """The values before the merge of the fields it stamped, for rows nobody changed since.
+
+    The record keeps them for the rows that moved (``stamps``); for emails and phones,
+    the snapshots hold the whole rows.
+    """
+    relation = plan.relation
+    fields = stamp_fields(relation.model)
+    if not fields or not plan.moved:
+        return
+    pk_name = relation.model._meta.pk.attname
+    if relation.is_contact_point:
+        kind = _points_key(relation)
+        kept = {
+            str(row.get(pk_name)): row
+            for snapshot in (record.snapshots or {}).values()
+            for row in snapshot.get(kind) or []
+        }
+    else:
+        kept = ((record.moved or {}).get(relation.label) or {}).get("stamps") or {}
+    for pk in plan.moved_pks:
+        _owner, flags = found.get(str(pk)) or found[_spelled(relation, pk)]
+        row = kept.get(str(pk))
+        if not flags & _UNTOUCHED or not row:
+            continue
+        plan.stamps[pk] = {f.attname: _to_python(f, row[f.attname]) for f in fields if f.attname in row}
 
 
 def _drop_rows_whose_targets_are_gone(
@@ -1126,14 +1158,16 @@ def move_back(relation_undo: RelationUndo, plan: UnmergePlan, user: AbstractBase
             changes["is_primary"] = (
                 Case(When(pk__in=primary, then=Value(True)), default=Value(False)) if primary else False
             )
-            modified = cast("models.Field[Any, Any]", relation.model._meta.get_field("modified"))
+        for model_field in stamp_fields(relation.model):
             stamps = [
-                When(pk=pk, then=Value(relation_undo.modified[pk], output_field=modified))
+                When(pk=pk, then=Value(relation_undo.stamps[pk][model_field.attname], output_field=model_field))
                 for pk in pks
-                if pk in relation_undo.modified
+                if model_field.attname in relation_undo.stamps.get(pk, {})
             ]
             if stamps:
-                changes["modified"] = Case(*stamps, default=models.F("modified"), output_field=modified)
+                changes[model_field.attname] = Case(
+                    *stamps, default=models.F(model_field.attname), output_field=model_field
+                )
         updated = manager.filter(pk__in=pks).update(**changes)
         if updated != len(pks):
             raise UnmergeConflictError(
