@@ -3,8 +3,6 @@
 from datetime import UTC, datetime
 
 import pytest
-from django.apps import apps
-from simple_history.models import HistoricalChanges
 
 from django_customer_contacts import get_contact_model
 from django_customer_contacts.exceptions import (
@@ -27,23 +25,14 @@ from django_customer_contacts.signals import contacts_unmerged
 from tests.merge_fixtures import (
     EXPECTED_RELATIONS,
     add_fk_rows,
+    contacts_with_every_relation,
+    data_rows,
     fk_rows,
     generic,
     host,
     host_models,
-    link_everything,
-    shared_targets,
     table_rows,
 )
-
-
-def data_rows():
-    """Every table but history and merge records, which a merge and its undo add to."""
-    return {
-        label: rows
-        for label, rows in table_rows().items()
-        if not issubclass(apps.get_model(label), HistoricalChanges) and label != MergeRecord._meta.label
-    }
 
 
 def assert_tables_equal(before, after):
@@ -62,29 +51,7 @@ def exists(contact):
 
 @pytest.fixture
 def merge_case(customer, make_contact, django_user_model):
-    """Main and two duplicates (the first primary) with rows in every relation there is.
-
-    Besides ``link_everything`` (emails, phones, tags, categories, the host's foreign key,
-    one-to-one, many-to-manys, through model and generic relations, with links main
-    has too): a linked user account, a one-time contact scoped to a duplicate (the
-    contact's own generic relation) and a merge record of an earlier merge into one.
-    """
-    first = make_contact(customer, first_name="Jane", job_title="CFO", user=django_user_model.objects.create_user("j"))
-    main = make_contact(customer, first_name="Jane", last_name="")
-    second = make_contact(customer, first_name="Jane", timezone="Europe/Paris")
-    shared = shared_targets()
-    for contact, name in ((main, "main"), (first, "first"), (second, "second")):
-        link_everything(contact, name, count=2, shared=shared)
-    host_models.Badge.objects.filter(contact__in=[main, second]).delete()
-    case = host_models.Case.objects.create(title="Leak")
-    make_contact(customer, first_name="Once", scope=case)
-    scoped = make_contact(customer, first_name="Scoped")
-    scoped.scope_content_type_id, scoped.scope_object_id = generic(second)["content_type"].pk, str(second.pk)
-    scoped.save()
-    earlier = make_contact(customer, first_name="Earlier")
-    merge_contacts(second, [earlier])
-    assert first.is_primary
-    return main, [first, second]
+    return contacts_with_every_relation(customer, make_contact, django_user_model)
 
 
 def test_merge_then_unmerge_leaves_every_table_as_before(merge_case):

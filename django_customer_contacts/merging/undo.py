@@ -219,7 +219,7 @@ def plan_unmerge(record: MergeRecord | Any) -> UnmergePlan:
     record = _record(record)
     using = db_for_write(record)
     with transaction.atomic(using=using):
-        return build_undo_plan(record.pk, using)
+        return build_undo_plan(record, using)
 
 
 def unmerge(
@@ -260,7 +260,7 @@ def unmerge(
     using = db_for_write(record)
     try:
         with transaction.atomic(using=using):
-            plan = build_undo_plan(record.pk, using)
+            plan = build_undo_plan(record, using)
             now = timezone.now()
             mark_undone(plan, user, reason, now)
             restore_main(plan, now)
@@ -305,13 +305,13 @@ def _record(record: MergeRecord | Any) -> MergeRecord:
 # -- working it out ----------------------------------------------------------------------
 
 
-def build_undo_plan(record_pk: Any, using: str) -> UnmergePlan:
-    """Lock, re-read and check; return the plan. Inside ``transaction.atomic(using)``."""
+def build_undo_plan(record: MergeRecord, using: str) -> UnmergePlan:
+    """Lock, re-read ``record`` and check; return the plan. Inside ``transaction.atomic(using)``.
+
+    ``record`` as read before (it names the customer to lock): it is read again after the lock.
+    """
     model = get_contact_model()
     records = MergeRecord._default_manager.using(using)
-    record = records.filter(pk=record_pk).first()
-    if record is None:
-        raise UnmergeError(_("There is no merge record #%(pk)s.") % {"pk": record_pk})
     _refuse_undone(record)
     _refuse_erased(record)
     merged = _merged_pks(model, record)
@@ -326,7 +326,10 @@ def build_undo_plan(record_pk: Any, using: str) -> UnmergePlan:
             % {"record": record.pk}
         ) from None
     # What was read before the lock may have changed: an undo or erasure committed meanwhile.
-    record = records.get(pk=record.pk)
+    record_pk = record.pk
+    record = records.filter(pk=record_pk).first()
+    if record is None:
+        raise UnmergeError(_("There is no merge record #%(pk)s.") % {"pk": record_pk})
     _refuse_undone(record)
     _refuse_erased(record)
 
