@@ -326,10 +326,10 @@ def build_undo_plan(record: MergeRecord, using: str) -> UnmergePlan:
             % {"record": record.pk}
         ) from None
     # What was read before the lock may have changed: an undo or erasure committed meanwhile.
-    record_pk = record.pk
-    record = records.filter(pk=record_pk).first()
-    if record is None:
-        raise UnmergeError(_("There is no merge record #%(pk)s.") % {"pk": record_pk})
+    fresh = records.filter(pk=record.pk).first()
+    if fresh is None:
+        raise UnmergeError(_("There is no merge record #%(pk)s.") % {"pk": record.pk})
+    record = fresh
     _refuse_undone(record)
     _refuse_erased(record)
 
