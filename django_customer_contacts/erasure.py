@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from . import get_contact_model, get_customer_model
 from .exceptions import ErasureError
 from .locking import db_for_write, lock_contacts, lock_customer
-from .merging.undo import ERASED
+from .merging.undo_planner import ERASED
 from .normalize import find_phone_numbers, name_key, parse_phone, parse_pk, phone_spellings
 
 if TYPE_CHECKING:

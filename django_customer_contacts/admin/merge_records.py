@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from .. import get_contact_model
 from ..exceptions import MergeError
 from ..merging import contact_relations
-from ..merging.undo import relation_words
+from ..merging.undo_planner import relation_words
 from ..models import MergeRecord, NotificationCategory, Tag
 from ..permissions import can_view_contact, change_refusal
 from ..services import plan_unmerge, unmerge
