@@ -409,3 +409,16 @@ def test_phone_numbers_and_emails_come_back_as_they_were(customer, make_contact)
     unmerge(merge_contacts(main, [dup]))
     after = set(ContactPhone.objects.values_list("pk", "contact_id", "number", "kind", "is_primary", "modified"))
     assert after == before
+
+
+def test_a_user_account_deleted_since_leaves_the_restored_contact_without_one(
+    customer, make_contact, django_user_model
+):
+    account = django_user_model.objects.create_user("jsmith")
+    main, dup = make_contact(customer), make_contact(customer, user=account)
+    record = merge_contacts(main, [dup])
+    account.delete()  # unlinks main (SET_NULL)
+    unmerge(record)
+    assert reload(dup).user is None
+    notes = MergeRecord.objects.get(pk=record.pk).undo_notes
+    assert any("restored without its user account" in note for note in notes)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connections, models
 from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Cast
@@ -233,7 +233,7 @@ def build_undo_plan(record: MergeRecord, using: str) -> UnmergePlan:
         )
 
     notes: list[str] = []
-    main_values = _main_values(model, record, main, merged, using, notes)
+    main_values = _main_values(model, record, main, using, notes)
     contacts = _restored_contacts(model, record, merged)
     primary = _restore_primary(model, record, main, contacts, main_values, using, notes)
     relations = _check_and_plan(model, record, main, contacts, main_values, using, notes)
@@ -294,14 +294,16 @@ def _merged_pks(model: type[AbstractContact], record: MergeRecord) -> list[Any]:
     try:
         return [pk_field.to_python(pk) for pk in record.merged_ids or []]
     except ValidationError:
-        raise UnmergeError(_("Merge #%(record)s names contacts that can't be this contact model's.")) from None
+        raise UnmergeError(
+            _("Merge #%(record)s names contacts that can't be this contact model's.") % {"record": record.pk}
+        ) from None
 
 
 def _customer_id(model: type[AbstractContact], record: MergeRecord, merged: list[Any]) -> Any:
     customer_field = cast("models.ForeignKey[Any, Any]", model._meta.get_field("customer"))
     if not merged:
         raise UnmergeError(_("Merge #%(record)s merged no contacts: there is nothing to undo.") % {"record": record.pk})
-    fields = record.snapshots[str(json_value(merged[0]))].get("fields", {})
+    fields = ((record.snapshots or {}).get(str(json_value(merged[0]))) or {}).get("fields") or {}
     return customer_field.target_field.to_python(fields.get(customer_field.attname))
 
 
@@ -329,7 +331,7 @@ def _refuse_missing_survivor(model: type[AbstractContact], record: MergeRecord, 
                     "Contact #%(main)s, which merge #%(record)s kept, was merged into contact #%(into)s since, "
                     "by merge #%(later)s. Undo merge #%(later)s first, then this one."
                 )
-                % {"main": main_pk, "record": record.pk, "into": later[0].contact_id, "later": later[0].pk},
+                % {"main": main_pk, "record": record.pk, "into": _survivor_pk(model, later[0]), "later": later[0].pk},
                 undo_first=later[0],
             )
     raise UnmergeConflictError(
@@ -355,7 +357,6 @@ def _main_values(
     model: type[AbstractContact],
     record: MergeRecord,
     main: AbstractContact,
-    merged: list[Any],
     using: str,
     notes: list[str],
 ) -> dict[str, Any]:
@@ -426,7 +427,7 @@ def _values_of_an_earlier_merge(
     before the merge (``None`` without one)."""
     after: dict[str, Any] = {}
     for name, source in (record.field_sources or {}).items():
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(FieldDoesNotExist, KeyError, TypeError):
             attname = cast("models.Field[Any, Any]", model._meta.get_field(name)).attname
             after[attname] = record.snapshots[str(source)]["fields"][attname]
     history_model = history.history_model_for(model)
@@ -649,13 +650,18 @@ def _targets(
 ) -> list[_Target]:
     """The foreign keys of the rows to insert (and main's restored ones) whose values must exist."""
     targets: dict[tuple[type[models.Model], str], _Target] = {}
+    # Keys of contacts that exist once the undo is done.
+    contact_keys = {contact.pk for contact in contacts}
 
     def add(row_model: type[models.Model], attname_values: Iterable[tuple[str, Any]], skip: str | None) -> None:
+        pairs = list(attname_values)
         for model_field in row_model._meta.concrete_fields:
             if not isinstance(model_field, models.ForeignKey) or model_field.attname == skip:
                 continue
-            values = {value for attname, value in attname_values if attname == model_field.attname}
+            values = {value for attname, value in pairs if attname == model_field.attname}
             values.discard(None)
+            if model_field.related_model._meta.concrete_model is model._meta.concrete_model:
+                values -= contact_keys
             if values:
                 target = targets.setdefault((row_model, model_field.attname), _Target(model_field))
                 target.values |= values
