@@ -161,3 +161,15 @@ def test_a_contact_restored_and_deleted_since_is_reported_deleted(staff_client, 
     version = get_contact_model().history.filter(id=twin).earliest()
     response = staff_client.post(version_url(twin, version), reverting_post(version.instance), follow=True)
     assert any("was deleted" in m for m in messages_of(response))
+
+
+def test_the_page_names_the_merged_contacts_tags_and_categories(staff_client, customer, make_contact):
+    from django_customer_contacts.models import NotificationCategory, Tag
+
+    main, dup = make_contact(customer), make_contact(customer, first_name="Dora")
+    dup.tags.add(Tag.objects.create(name="VIP"))
+    dup.notification_categories.add(NotificationCategory.objects.get(code="billing"))
+    record = merge_contacts(main, [dup])
+    page = staff_client.get(record_url("change", record.pk)).content.decode()
+    assert "<th>Tags</th><td>VIP</td>" in page
+    assert "<th>Notification categories</th><td>Billing</td>" in page

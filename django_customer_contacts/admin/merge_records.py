@@ -186,8 +186,15 @@ class MergeRecordAdmin(_RecordAdminBase):
     def merged_snapshots(self, record: MergeRecord) -> SafeString | str:
         model = get_contact_model()
         labels = {f.attname: str(f.verbose_name) for f in model._meta.concrete_fields}
-        tags = dict(Tag._default_manager.values_list("pk", "name"))
-        categories = dict(NotificationCategory._default_manager.values_list("pk", "name"))
+        snapshots = [(record.snapshots or {}).get(str(pk)) or {} for pk in record.merged_ids or []]
+        tag_pks = {pk for snapshot in snapshots for pk in snapshot.get("tags") or []}
+        category_pks = {pk for snapshot in snapshots for pk in snapshot.get("notification_categories") or []}
+        tags = dict(Tag._default_manager.filter(pk__in=tag_pks).values_list("pk", "name")) if tag_pks else {}
+        categories = (
+            dict(NotificationCategory._default_manager.filter(pk__in=category_pks).values_list("pk", "name"))
+            if category_pks
+            else {}
+        )
         parts = []
         for pk in record.merged_ids or []:
             snapshot = (record.snapshots or {}).get(str(pk)) or {}
