@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from . import get_contact_model, get_customer_model
 from .exceptions import ErasureError
 from .locking import db_for_write, lock_contacts, lock_customer
+from .merging.undo_planner import ERASED
 from .normalize import find_phone_numbers, name_key, parse_phone, parse_pk, phone_spellings
 
 if TYPE_CHECKING:
@@ -186,7 +187,8 @@ def _lock_contact(model: type[AbstractContact], pk: Any, using: str) -> Abstract
 
 def _refuse_merged_into_a_living_contact(pk: Any, using: str) -> None:
     for record in _records_holding_a_snapshot_of(pk, using):
-        if record.contact_id is not None:
+        # An undone merge gave the contact back its data: deleted since, it holds it no more.
+        if record.contact_id is not None and record.undone_at is None:
             raise ErasureError(
                 _(
                     "Contact #%(pk)s was merged into contact #%(main)s, which holds its data now: "
@@ -208,14 +210,17 @@ def _records_holding_a_snapshot_of(pk: Any, using: str) -> list[MergeRecord]:
     ]
 
 
-def _merges_into(model: type[AbstractContact], contact_id: Any, using: str) -> tuple[set[Any], list[MergeRecord]]:
+def _merges_into(
+    model: type[AbstractContact], contact_id: Any, using: str
+) -> tuple[set[Any], list[MergeRecord], list[MergeRecord]]:
     """The contact and every contact merged into it, directly or through earlier merges,
-    and the merge records that did it.
+    the merge records that did it, and the records of such merges undone since.
 
     A record names its surviving contact until that contact is deleted (the link is
     then set to ``NULL``). The merge wrote the survivor's history row and the merged
     contacts' ``"-"`` rows at one instant, though, which still links them: merges into a
-    contact deleted since are found too.
+    contact deleted since are found too. The contacts of an undone merge are people of
+    their own again: not followed.
     """
     from .models import MergeRecord
 
@@ -246,10 +251,16 @@ def _merges_into(model: type[AbstractContact], contact_id: Any, using: str) -> t
         for record in linked:
             if record.pk not in found:
                 found[record.pk] = record
-                merged.update(record.merged_ids or [])
+                if record.undone_at is None:
+                    merged.update(record.merged_ids or [])
         frontier = merged - ids
         ids |= frontier
-    return ids, list(found.values())
+    records_found = list(found.values())
+    return (
+        ids,
+        [record for record in records_found if record.undone_at is None],
+        [record for record in records_found if record.undone_at is not None],
+    )
 
 
 def _erase_row(fresh: AbstractContact, *, user: AbstractBaseUser | None, unlink_user: bool, using: str) -> None:
@@ -273,6 +284,10 @@ def _erase_row(fresh: AbstractContact, *, user: AbstractBaseUser | None, unlink_
     fresh._change_reason = ERASURE_REASON  # type: ignore[attr-defined]
     fresh.save(using=using)
     fresh.notification_categories.clear()
+
+
+def _marked_erased(snapshot: Any) -> Any:
+    return {**snapshot, ERASED: True} if isinstance(snapshot, dict) else snapshot
 
 
 class _Scrubber:
@@ -343,7 +358,7 @@ class _Traces:
         from .models import ContactEmail, ContactPhone
 
         self.model, self.pk, self.using = model, pk, using
-        self.person_ids, self.records = _merges_into(model, pk, using)
+        self.person_ids, self.records, self.undone = _merges_into(model, pk, using)
         self.contact_history = model.history.using(using).filter(id__in=self.person_ids)
         self.email_history = ContactEmail.history.using(using)
         self.phone_history = ContactPhone.history.using(using)
@@ -355,7 +370,7 @@ class _Traces:
         self.phone_ids.update(phones.values_list("pk", flat=True))
         # Merges into the person: every snapshot is theirs. A merge of the person into a
         # contact deleted since: only their own snapshot.
-        into = {record.pk for record in self.records}
+        into = {record.pk for record in [*self.records, *self.undone]}
         self.merged_away = [record for record in _records_holding_a_snapshot_of(pk, using) if record.pk not in into]
         self.customer_ids = set(self.contact_history.values_list("customer_id", flat=True))
 
@@ -364,9 +379,16 @@ class _Traces:
         snapshots = [snapshot for record in self.records for snapshot in (record.snapshots or {}).values()] + [
             (record.snapshots or {}).get(str(pk), {}) for record in self.merged_away
         ]
+        # The person's own values before and after merges into them.
+        snapshots += [
+            (record.survivor or {}).get(when) or {}
+            for record in [*self.records, *self.undone]
+            for when in ("before", "after")
+        ]
         for snapshot in snapshots:
-            fields = snapshot.get("fields", {}) if isinstance(snapshot, dict) else {}
-            names.append(tuple(str(fields.get(name) or "") for name in _NAME_FIELDS))
+            fields = snapshot.get("fields", snapshot) if isinstance(snapshot, dict) else {}
+            if any(name in fields for name in _NAME_FIELDS):
+                names.append(tuple(str(fields.get(name) or "") for name in _NAME_FIELDS))
         addresses = set(self.email_history.filter(id__in=self.email_ids).values_list("email", flat=True))
         addresses.update(emails.values_list("email", flat=True))
         numbers = [
@@ -403,7 +425,12 @@ class _Traces:
         #: For text about their customer, which names its other contacts too: whole names only.
         self.customer_scrubber = _Scrubber(full_names | contact_points, e164, regions)
         self.found = bool(
-            self.contact_history.exists() or self.email_ids or self.phone_ids or self.records or self.merged_away
+            self.contact_history.exists()
+            or self.email_ids
+            or self.phone_ids
+            or self.records
+            or self.undone
+            or self.merged_away
         )
 
     def erase(self, fresh: AbstractContact | None) -> None:
@@ -436,23 +463,45 @@ class _Traces:
         ):
             self._scrub_change_reasons(history)
 
+        # Blanked snapshots (and the survivor's values) are marked: a merge can't be undone
+        # from them (see merging.undo).
         for record in self.records:
-            record.snapshots = self.scrubber.blanked(record.snapshots)
+            record.snapshots = {
+                key: _marked_erased(self.scrubber.blanked(snapshot))
+                for key, snapshot in (record.snapshots or {}).items()
+            }
+            record.survivor = self._blanked_survivor(record)
             record.reason = self.scrubber.text(record.reason)
-            record.save(update_fields=["snapshots", "reason"])
+            record.save(update_fields=["snapshots", "survivor", "reason"])
+        for record in self.undone:
+            # An undone merge into the person: the other contacts' snapshots are theirs.
+            record.snapshots = self.scrubber.structure(record.snapshots)
+            record.survivor = self._blanked_survivor(record)
+            record.reason = self.scrubber.text(record.reason)
+            record.undo_reason = self.scrubber.text(record.undo_reason)
+            record.undo_notes = self.scrubber.structure(record.undo_notes)
+            record.save(update_fields=["snapshots", "survivor", "reason", "undo_reason", "undo_notes"])
         for record in self.merged_away:
             key = str(self.pk)
             snapshots = dict(record.snapshots or {})
-            own = self.scrubber.blanked({key: snapshots.pop(key, {})})
-            record.snapshots = {**self.scrubber.structure(snapshots), **own}
+            own = _marked_erased(self.scrubber.blanked(snapshots.pop(key, {})))
+            record.snapshots = {**self.scrubber.structure(snapshots), key: own}
             record.reason = self.scrubber.text(record.reason)
-            record.save(update_fields=["snapshots", "reason"])
+            record.undo_reason = self.scrubber.text(record.undo_reason)
+            record.undo_notes = self.scrubber.structure(record.undo_notes)
+            record.save(update_fields=["snapshots", "reason", "undo_reason", "undo_notes"])
 
         name = str(fresh)
         self._scrub_admin_log(self.model, self.person_ids, self.scrubber, name=name)
         self._scrub_admin_log(ContactEmail, self.email_ids, self.scrubber, name="")
         self._scrub_admin_log(ContactPhone, self.phone_ids, self.scrubber, name="")
         self._scrub_admin_log(get_customer_model(), self.customer_ids, self.customer_scrubber)
+
+    def _blanked_survivor(self, record: MergeRecord) -> dict[str, Any]:
+        """The person's values before and after a merge into them, blanked; their pk kept."""
+        survivor = dict(record.survivor or {})
+        pk = survivor.pop("pk", None)
+        return {**_marked_erased(self.scrubber.blanked(survivor)), "pk": pk}
 
     def _scrub_change_reasons(self, history: models.QuerySet[Any]) -> None:
         rows = history.exclude(history_change_reason__isnull=True).exclude(history_change_reason="")

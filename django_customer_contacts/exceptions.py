@@ -22,6 +22,34 @@ class MergeError(ContactError):
     """A merge of contacts was refused; nothing was changed."""
 
 
+class UnmergeError(MergeError):
+    """An undo of a merge (``unmerge``) was refused; nothing was changed.
+
+    The subclasses say why; catch this one (or ``MergeError``) for all of them.
+    """
+
+
+class AlreadyUndoneError(UnmergeError):
+    """The merge was undone already."""
+
+
+class UnmergeOrderError(UnmergeError):
+    """A later merge must be undone first: ``undo_first`` is its ``MergeRecord``."""
+
+    def __init__(self, message: str, undo_first: object = None) -> None:
+        super().__init__(message)
+        self.undo_first = undo_first
+
+
+class UnmergeConflictError(UnmergeError):
+    """Undoing would lose or corrupt data: a key or unique value the merged contacts had
+    is taken now, or a row the merge moved was deleted or moved elsewhere since."""
+
+
+class ErasedSinceError(UnmergeError):
+    """A contact of the merge was erased (GDPR) since: its data is gone for good."""
+
+
 class LoginError(ContactError):
     """``enable_login`` refused to create an account; nothing was changed."""
 

@@ -168,9 +168,12 @@ def write_history(
     *,
     moved_reason: str,
     dropped_reason: str,
+    created: list[Any] | None = None,
+    created_reason: str = "",
 ) -> None:
     """History of the rows about to change: ``"~"`` with ``changes`` for the rows that
-    move, ``"-"`` as they are for the ``dropped`` pks. One statement, whatever the rows.
+    move, ``"-"`` as they are for the ``dropped`` pks, ``"+"`` as they are for the
+    ``created`` pks (rows just inserted). One statement, whatever the rows.
 
     With django-simple-history's own layout the rows are copied in the database
     (``INSERT ... SELECT``); otherwise (UUID history ids, extra history fields) they are
@@ -180,13 +183,17 @@ def write_history(
     if history_model is None:
         return
     is_dropped = Q(pk__in=dropped) if dropped else None
+    is_created = Q(pk__in=created) if created else None
 
-    def unless_dropped(expression: Any, original: Any) -> Any:
+    def unless_dropped(expression: Any, original: Any, new: Any = None) -> Any:
         if not isinstance(expression, models.Expression):
             expression = Value(expression)
-        if is_dropped is None:
-            return expression
-        return Case(When(is_dropped, then=original), default=expression)
+        whens = []
+        if is_dropped is not None:
+            whens.append(When(is_dropped, then=original))
+        if is_created is not None:
+            whens.append(When(is_created, then=original if new is None else new))
+        return Case(*whens, default=expression) if whens else expression
 
     user_pk = getattr(user, "pk", None)
     columns: dict[str, Any] = {}
@@ -195,9 +202,11 @@ def write_history(
         columns[tracked.attname] = (
             unless_dropped(changes[tracked.attname], original) if tracked.attname in changes else original
         )
-    columns["history_type"] = unless_dropped(Value("~"), Value("-"))
+    columns["history_type"] = unless_dropped(Value("~"), Value("-"), Value("+"))
     columns["history_change_reason"] = unless_dropped(
-        Value(fit_reason(history_model, moved_reason)), Value(fit_reason(history_model, dropped_reason))
+        Value(fit_reason(history_model, moved_reason)),
+        Value(fit_reason(history_model, dropped_reason)),
+        Value(fit_reason(history_model, created_reason)),
     )
     if not writes_in_sql(history_model):
         bulk_history(history_model, rows, columns, user, when)

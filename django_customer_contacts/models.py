@@ -793,7 +793,14 @@ class MergeRecord(models.Model):
         row pks by merged contact pk.
     ``field_sources``
         For each field of main the merge changed, the pk of the contact the value came
-        from. Main's values before the merge are in its history.
+        from.
+    ``survivor``
+        Main as the merge found it: ``pk`` (``contact`` follows main into later merges;
+        this stays), ``before`` and ``after``: the values of the fields the merge
+        changed, by attname, with ``is_primary`` and (before) ``modified``.
+    ``undone_at``, ``undone_by``, ``undo_reason``, ``undo_notes``
+        Set by :func:`~django_customer_contacts.services.unmerge`: when, by whom, why,
+        and what the undo kept as it was (sentences).
     """
 
     contact = models.ForeignKey(
@@ -817,6 +824,18 @@ class MergeRecord(models.Model):
     )
     reason = models.TextField(_("reason"), blank=True)
     created = models.DateTimeField(_("merged at"), auto_now_add=True)
+    survivor = models.JSONField(_("the surviving contact before and after the merge"), default=dict)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("undone by"),
+    )
+    undo_reason = models.TextField(_("reason for the undo"), blank=True)
+    undo_notes = models.JSONField(_("what the undo kept as it was"), default=list)
 
     class Meta:
         ordering = ["-created", "-pk"]
@@ -825,6 +844,10 @@ class MergeRecord(models.Model):
 
     def __str__(self) -> str:
         return _("Merge of %(ids)s") % {"ids": ", ".join(str(pk) for pk in self.merged_ids)}
+
+    @property
+    def is_undone(self) -> bool:
+        return self.undone_at is not None
 
 
 class ContactPermission(models.Model):  # noqa: DJ008 (never instantiated)
@@ -844,4 +867,5 @@ class ContactPermission(models.Model):  # noqa: DJ008 (never instantiated)
             ("set_primary_contact", _("Can set the primary contact")),
             ("export_contact", _("Can export contacts")),
             ("change_customer_managed_contact", _("Can change contacts managed by the customer")),
+            ("unmerge_contact", _("Can undo a merge of contacts")),
         ]

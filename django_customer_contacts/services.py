@@ -5,6 +5,7 @@ modules of their own (see "Package layout" in the docs) and are re-exported here
 
 - :func:`set_primary_contact` (``primary``),
 - :func:`merge_contacts` and :func:`plan_merge` (``merging``),
+- :func:`unmerge` and :func:`plan_unmerge` (``merging.undo``),
 - :func:`find_duplicate_contacts` (``duplicates``),
 - :func:`record_communication` (``communication``),
 - :func:`needs_unused_review` and :func:`unused_review_count` (``unused``),
@@ -18,7 +19,7 @@ from .accounts import enable_login, send_login_invitation
 from .communication import record_communication
 from .duplicates import find_duplicate_contacts
 from .erasure import anonymize_contact
-from .merging import merge_contacts, plan_merge
+from .merging import merge_contacts, plan_merge, plan_unmerge, unmerge
 from .primary import set_primary_contact
 from .unused import needs_unused_review, unused_review_count
 
@@ -29,8 +30,10 @@ __all__ = [
     "merge_contacts",
     "needs_unused_review",
     "plan_merge",
+    "plan_unmerge",
     "record_communication",
     "send_login_invitation",
     "set_primary_contact",
+    "unmerge",
     "unused_review_count",
 ]

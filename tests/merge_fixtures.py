@@ -13,9 +13,11 @@ from types import SimpleNamespace
 from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from simple_history.models import HistoricalChanges
 
 from django_customer_contacts import get_contact_model
-from django_customer_contacts.models import ContactEmail, ContactPhone, NotificationCategory, Tag
+from django_customer_contacts.models import ContactEmail, ContactPhone, MergeRecord, NotificationCategory, Tag
+from django_customer_contacts.services import merge_contacts
 
 SWAPPED = settings.CUSTOMER_CONTACTS_CONTACT_MODEL != "customer_contacts.Contact"
 
@@ -189,3 +191,35 @@ def table_rows():
             (tuple(str(value) for value in row) for row in model._base_manager.values_list(*fields)), key=repr
         )
     return dump
+
+
+def data_rows():
+    """Every table but history and merge records (which a merge and its undo add to)."""
+    return {
+        label: rows
+        for label, rows in table_rows().items()
+        if not issubclass(apps.get_model(label), HistoricalChanges) and label != MergeRecord._meta.label
+    }
+
+
+def contacts_with_every_relation(customer, make_contact, user_model):
+    """Main and two duplicates (the first primary) with rows in every relation there is.
+
+    Besides ``link_everything`` (emails, phones, tags, categories, the host's foreign key,
+    one-to-one, many-to-manys, through model and generic relations, with links main
+    has too): a linked user account, a contact scoped to a duplicate (the contact
+    model's own generic relation) and the record of an earlier merge into one.
+    """
+    first = make_contact(customer, first_name="Jane", job_title="CFO", user=user_model.objects.create_user("jane"))
+    main = make_contact(customer, first_name="Jane", last_name="")
+    second = make_contact(customer, first_name="Jane", timezone="Europe/Paris")
+    shared = shared_targets()
+    for contact, name in ((main, "main"), (first, "first"), (second, "second")):
+        link_everything(contact, name, count=2, shared=shared)
+    host_models.Badge.objects.filter(contact__in=[main, second]).delete()
+    scoped = make_contact(customer, first_name="Scoped")
+    scoped.scope_content_type, scoped.scope_object_id = generic(second)["content_type"], str(second.pk)
+    scoped.save()
+    merge_contacts(second, [make_contact(customer, first_name="Earlier")])
+    assert first.is_primary
+    return main, [first, second]

@@ -82,3 +82,33 @@ def test_migration_0005_recomputes_email_keys_of_existing_rows(transactional_db)
         assert keys[long_s.pk] == f"sam@example.org#{long_s.pk}"
     else:
         assert connection.vendor == "mysql"
+
+
+def test_migration_0007_gives_earlier_merge_records_their_surviving_contact(transactional_db):
+    """A record moved into a later merge (its contact follows main) keeps the contact it merged into."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("customer_contacts", "0006_named_lock")])
+    old = executor.loader.project_state([("customer_contacts", "0006_named_lock")]).apps
+    from django_customer_contacts import get_contact_model, get_customer_model
+
+    MergeRecord = old.get_model("customer_contacts", "MergeRecord")
+    # 0007 changes no table but the merge records': today's models can write the contact.
+    customer = get_customer_model().objects.create(name="Acme Ltd")
+    c = get_contact_model().objects.create(customer=customer, first_name="Cat")
+    # A (#1) merged into B (#2): record "first"; then B into C: "second", which moved "first" to C.
+    first = MergeRecord.objects.create(contact_id=c.pk, merged_ids=[1], snapshots={"1": {}}, moved={})
+    second = MergeRecord.objects.create(
+        contact_id=c.pk,
+        merged_ids=[2],
+        snapshots={"2": {}},
+        moved={"customer_contacts.mergerecord.contact": {"moved": {"2": [first.pk]}, "dropped": {}}},
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    from django_customer_contacts.models import MergeRecord as Current
+
+    assert Current.objects.get(pk=first.pk).survivor == {"pk": "2"}
+    assert Current.objects.get(pk=second.pk).survivor == {"pk": c.pk}

@@ -4,11 +4,15 @@
     The contact changelist and change form, with the merge page and the actions.
 ``ContactInline``
     A customer's contacts, for the host's own customer ``ModelAdmin``.
+``MergeRecordAdmin``
+    The merge records, read-only, with the **Undo merge** page.
 
 The app registers the contact admin itself, once, in ``AppConfig.ready()``
 (:func:`register_contact_admin`): the class named by the ``CONTACT_ADMIN_CLASS``
 option, ``ContactAdmin`` by default. Name your own subclass there to use it instead,
 or set the option to ``None`` and register the contact model yourself, on any site.
+``MergeRecordAdmin`` is registered there too (:func:`register_merge_record_admin`),
+unless the host registered ``MergeRecord`` itself.
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ from django.utils.module_loading import import_string
 
 from .. import get_contact_model
 from ..conf import app_settings
+from ..models import MergeRecord
 from .contacts import ContactAdmin, ContactEmailInline, ContactPhoneInline, delete_selected
 from .customers import ContactInline, ContactInlineFormSet
 from .filters import OneTimeFilter, UnusedFilter
 from .merge import MergeView
+from .merge_records import MergeRecordAdmin
 
 if TYPE_CHECKING:
     from ..models import AbstractContact
@@ -34,11 +40,13 @@ __all__ = [
     "ContactInline",
     "ContactInlineFormSet",
     "ContactPhoneInline",
+    "MergeRecordAdmin",
     "MergeView",
     "OneTimeFilter",
     "UnusedFilter",
     "delete_selected",
     "register_contact_admin",
+    "register_merge_record_admin",
 ]
 
 
@@ -56,3 +64,13 @@ def register_contact_admin(site: admin.AdminSite | None = None) -> type[admin.Mo
     admin_class: type[admin.ModelAdmin[AbstractContact]] = import_string(path) if isinstance(path, str) else path
     site.register(model, admin_class)
     return admin_class
+
+
+def register_merge_record_admin(site: admin.AdminSite | None = None) -> bool:
+    """Register ``MergeRecordAdmin`` on ``site`` (default: ``admin.site``); ``False`` when
+    ``MergeRecord`` is registered there already (by the host)."""
+    site = site if site is not None else admin.site
+    if site.is_registered(MergeRecord):
+        return False
+    site.register(MergeRecord, MergeRecordAdmin)
+    return True

@@ -12,7 +12,8 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.db import router, transaction
 from django.db.models import OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
-from django.urls import URLPattern, path, reverse
+from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -104,6 +105,8 @@ def delete_selected(
 
 class ContactAdmin(SimpleHistoryAdmin):
     form = ContactForm
+    # Django's change form, with a link to the merges into the contact.
+    change_form_template = "admin/customer_contacts/contact_change_form.html"
     inlines = [ContactEmailInline, ContactPhoneInline]
     list_display = [
         "__str__",
@@ -190,10 +193,13 @@ class ContactAdmin(SimpleHistoryAdmin):
             if stored is None and self.model._default_manager.filter(pk=pk).exists():
                 raise PermissionDenied
             if stored is None:
-                self.message_user(request, self._gone_message(version), messages.ERROR)
+                self.message_user(request, self._gone_message(request, version), messages.ERROR)
                 return HttpResponseRedirect(self._url("history", quote(pk)))
             if self.revert_disabled(request, stored):
                 raise PermissionDenied
+        elif not self.model._default_manager.filter(pk=pk).exists():
+            # No Revert button: the page says why, and what can bring the contact back.
+            self.message_user(request, self._gone_message(request, version), messages.INFO)
         try:
             # simple-history saves the contact and its log entry without a transaction.
             with transaction.atomic(using=router.db_for_write(self.model)):
@@ -202,16 +208,21 @@ class ContactAdmin(SimpleHistoryAdmin):
             self.message_user(request, str(exc), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
-    def _gone_message(self, version: Any) -> str:
+    def _gone_message(self, request: HttpRequest, version: Any) -> str:
         pk = getattr(version, self.model._meta.pk.attname)
         name = str(version.instance)
-        # Merge records keep a snapshot per merged contact, keyed by its pk.
-        record = MergeRecord._default_manager.filter(snapshots__has_key=str(pk)).order_by("-pk").first()
+        # Merge records keep a snapshot per merged contact, keyed by its pk; an undone
+        # merge gave the contact back, so it was deleted afterwards.
+        record = (
+            MergeRecord._default_manager.filter(snapshots__has_key=str(pk), undone_at__isnull=True)
+            .order_by("-pk")
+            .first()
+        )
         if record is None:
             return gettext("%(contact)s was deleted: a deleted contact can't be restored from its history.") % {
                 "contact": name
             }
-        return gettext(
+        message = gettext(
             "%(contact)s was merged into %(main)s (merge #%(record)s): "
             "a merged contact can't be restored from its history."
         ) % {
@@ -219,6 +230,51 @@ class ContactAdmin(SimpleHistoryAdmin):
             "main": record.contact if record.contact is not None else gettext("a contact since deleted"),
             "record": record.pk,
         }
+        url = self._merge_record_url(request, record.pk)
+        if url is None:
+            return message
+        return format_html(
+            '{} <a href="{}">{}</a>',
+            message,
+            url,
+            gettext("Undo merge #%(record)s to bring it back, with everything it had.") % {"record": record.pk},
+        )
+
+    def _merge_record_url(self, request: HttpRequest, record_pk: Any, name: str = "undo") -> str | None:
+        """The merge record's page (``undo``: its Undo merge page, for staff who may undo)."""
+        record_admin = self.admin_site._registry.get(MergeRecord)
+        if record_admin is None or not record_admin.has_view_permission(request):
+            return None
+        if name == "undo" and not request.user.has_perm("customer_contacts.unmerge_contact"):
+            name = "change"
+        opts = MergeRecord._meta
+        try:
+            return reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_{name}", args=[record_pk])
+        except NoReverseMatch:
+            return None
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        return self.changeform_view(
+            request, object_id, form_url, {**self._merges_link(request, object_id), **(extra_context or {})}
+        )
+
+    def _merges_link(self, request: HttpRequest, object_id: str) -> dict[str, Any]:
+        """The link to the merges into the contact, when there are any and the user may see them."""
+        record_admin = self.admin_site._registry.get(MergeRecord)
+        if record_admin is None or not record_admin.has_view_permission(request):
+            return {}
+        try:
+            pk = self.model._meta.pk.to_python(unquote(object_id))
+            count = MergeRecord._default_manager.filter(contact_id=pk).count()
+        except (ValidationError, ValueError, TypeError, OverflowError):
+            return {}
+        if not count:
+            return {}
+        opts = MergeRecord._meta
+        url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist")
+        return {"merge_records_url": f"{url}?{urlencode({'contact__id__exact': pk})}", "merge_records_count": count}
 
     def _url(self, name: str, *args: Any) -> str:
         opts = self.model._meta

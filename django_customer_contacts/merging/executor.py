@@ -20,16 +20,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connections, models, transaction
 from django.db.models import Case, Value, When
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from model_utils.fields import AutoLastModifiedField
 
 from .. import get_contact_model, history
 from ..locking import db_for_write
 from ..signals import contacts_merged
 from . import record as records
 from .planner import MergePlan, RelationPlan, build_plan, check_arguments
-from .relations import rows_of
+from .relations import rows_of, stamp_fields
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -81,7 +79,9 @@ def merge_contacts(
     with transaction.atomic(using=using):
         plan = build_plan(model, main, duplicate_ids, field_sources or {}, using)
         record = records.create_record(plan, user, reason)
-        now = timezone.now()
+        # One instant for the record, the rows' timestamps and history: an undo knows
+        # a row the merge touched last by its ``modified``.
+        now = record.created
         for relation_plan in plan.relations:
             if relation_plan:
                 move_relation(relation_plan, plan, record, user, now)
@@ -103,9 +103,8 @@ def move_relation(
     relation = relation_plan.relation
     rows = rows_of(relation, [relation.key(d) for d in plan.duplicates], plan.content_types, plan.using)
     changes: dict[str, Any] = {relation.field.attname: relation.key(plan.main)}
-    for model_field in relation.model._meta.concrete_fields:
-        if getattr(model_field, "auto_now", False) or isinstance(model_field, AutoLastModifiedField):
-            changes[model_field.attname] = now
+    for model_field in stamp_fields(relation.model):
+        changes[model_field.attname] = now
     if relation.is_contact_point:
         changes["is_primary"] = (
             Case(When(pk=relation_plan.new_primary, then=Value(True)), default=Value(False))

@@ -32,13 +32,21 @@ from .. import get_contact_model
 from ..exceptions import MergeError
 from ..locking import lock_contacts, lock_customer
 from .record import json_value
-from .relations import Relation, contact_content_type_ids, contact_relations, is_integer_field, rows_of
+from .relations import Relation, contact_content_type_ids, contact_relations, is_integer_field, rows_of, stamp_fields
 from .rules import channel_facts, contact_label, merged_values
 
 if TYPE_CHECKING:
     from ..models import AbstractContact
 
-__all__ = ["MergePlan", "RelationPlan", "build_plan", "check_arguments", "plan_merge"]
+__all__ = [
+    "MergePlan",
+    "RelationPlan",
+    "build_plan",
+    "check_arguments",
+    "max_query_params",
+    "plan_merge",
+    "union_statements",
+]
 
 # Nested JSON objects keep each under PostgreSQL's 100-argument limit for functions.
 _JSON_CHUNK = 50
@@ -55,7 +63,9 @@ class RelationPlan:
 
     ``moved`` and ``dropped`` map a duplicate's pk to row pks; ``rows`` holds the full
     rows of dropped rows (and of every contact point), ``others`` the other side of a
-    many-to-many link, both by duplicate pk.
+    many-to-many link, both by duplicate pk. ``stamps`` holds, by row pk, the values of
+    the fields the move stamps with its time (``relations.stamp_fields``) of the other
+    rows that move, for an undo.
     """
 
     relation: Relation
@@ -63,6 +73,7 @@ class RelationPlan:
     dropped: dict[Any, list[Any]] = field(default_factory=dict)
     rows: dict[Any, list[dict[str, Any]]] = field(default_factory=dict)
     others: dict[Any, list[Any]] = field(default_factory=dict)
+    stamps: dict[Any, dict[str, Any]] = field(default_factory=dict)
     primaries: dict[Any, Any] = field(default_factory=dict)
     #: The contact point that becomes main's primary one, when main has none.
     new_primary: Any = None
@@ -289,7 +300,7 @@ def _plan_relations(
     main_primary: set[int] = set()
     rows: list[tuple[Any, ...]] = []
     connection = connections[using]
-    for group in _statements(branches, connection):
+    for group in union_statements(branches, connection):
         first, *rest = group
         query = (first.union(*rest, all=True) if rest else first).order_by().query
         sql, params = query.get_compiler(using).as_sql()
@@ -317,8 +328,10 @@ def _plan_relations(
         if flags & _CLASH:
             clashes.append((relation, dup_pk))
         (plan.dropped if flags & _DROP else plan.moved).setdefault(dup_pk, []).append(pk)
-        if row is not None:
+        if row is not None and (flags & _DROP or relation.is_contact_point):
             plan.rows.setdefault(dup_pk, []).append(_row_values(relation.model, row))
+        elif row is not None:
+            plan.stamps[pk] = _row_values(relation.model, row)
         if other is not None:
             other_field = cast("models.Field[Any, Any]", relation.other_field)  # set where others are read
             plan.others.setdefault(dup_pk, []).append(other_field.to_python(other))
@@ -361,7 +374,7 @@ def max_query_params(connection: BaseDatabaseWrapper) -> int | None:
     return connection.features.max_query_params
 
 
-def _statements(
+def union_statements(
     branches: list[models.QuerySet[models.Model, tuple[Any, ...]]], connection: BaseDatabaseWrapper
 ) -> list[list[models.QuerySet[models.Model, tuple[Any, ...]]]]:
     """The branches grouped into UNIONs: one, unless a limit of the database splits them.
@@ -430,9 +443,10 @@ def _flag(condition: Q | None, bit: int) -> models.Expression:
     return Case(When(condition, then=Value(bit)), default=Value(0))
 
 
-def _row_json(model: type[models.Model]) -> JSONObject:
-    """The whole row as JSON, in chunks of fields (see ``_JSON_CHUNK``)."""
-    fields = [f for f in model._meta.concrete_fields if not f.generated]
+def _row_json(model: type[models.Model], fields: list[models.Field[Any, Any]] | None = None) -> JSONObject:
+    """The whole row (or these ``fields`` of it) as JSON, in chunks of fields (see ``_JSON_CHUNK``)."""
+    if fields is None:
+        fields = [f for f in model._meta.concrete_fields if not f.generated]
     chunks = [fields[i : i + _JSON_CHUNK] for i in range(0, len(fields), _JSON_CHUNK)]
     return JSONObject(
         **{f"part{n}": JSONObject(**{f.attname: F(f.attname) for f in chunk}) for n, chunk in enumerate(chunks)}
@@ -455,10 +469,11 @@ def _plan_branch(
     row: models.Expression
     if relation.is_contact_point:
         row = _row_json(relation.model)
-    elif drop is not None:
-        row = Case(When(drop, then=_row_json(relation.model)), default=Value(None))
     else:
-        row = Value(None)
+        # The rows that move keep the earlier values of the fields the move stamps.
+        stamps = stamp_fields(relation.model)
+        moving: models.Expression = _row_json(relation.model, stamps) if stamps else Value(None)
+        row = Case(When(drop, then=_row_json(relation.model)), default=moving) if drop is not None else moving
     flags = _flag(drop, _DROP) + _flag(clash, _CLASH)
     if relation.is_contact_point:
         flags += _flag(Q(is_primary=True), _PRIMARY)

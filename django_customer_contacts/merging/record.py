@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
     from .planner import MergePlan
 
-__all__ = ["change_reason", "create_record", "json_value", "json_values"]
+__all__ = ["change_reason", "create_record", "json_value", "json_values", "survivor_values"]
 
 
 def json_values(values: list[Any]) -> list[Any]:
@@ -23,9 +24,16 @@ def json_values(values: list[Any]) -> list[Any]:
 
 
 def json_value(value: Any) -> Any:
-    """``value`` as JSON can hold it: numbers, text, booleans and ``None`` as they are."""
-    if value is None or isinstance(value, bool | int | float | str):
+    """``value`` as JSON can hold it: numbers, text, booleans and ``None`` as they are.
+
+    Times keep their microseconds (``DjangoJSONEncoder`` cuts them to milliseconds): an
+    undo puts back exactly what was.
+    """
+    if value is None or isinstance(value, bool | int | float | str | list | dict):
         return value
+    if isinstance(value, datetime.datetime | datetime.time):
+        text = value.isoformat()
+        return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
     try:
         return DjangoJSONEncoder().default(value)
     except TypeError:
@@ -58,6 +66,8 @@ def create_record(plan: MergePlan, user: AbstractBaseUser | None, reason: str) -
         relation_plan.relation.label: {
             "moved": {str(pk): json_values(pks) for pk, pks in relation_plan.moved.items()},
             "dropped": {str(pk): json_values(pks) for pk, pks in relation_plan.dropped.items()},
+            # Only for rows with fields the move stamps with its time: their earlier values.
+            **({"stamps": {str(pk): row for pk, row in relation_plan.stamps.items()}} if relation_plan.stamps else {}),
         }
         for relation_plan in plan.relations
         if relation_plan
@@ -70,9 +80,21 @@ def create_record(plan: MergePlan, user: AbstractBaseUser | None, reason: str) -
         snapshots=snapshots,
         moved=moved,
         field_sources={name: json_value(pk) for name, pk in plan.sources.items()},
+        survivor=survivor_values(plan),
         user=user,
         reason=reason,
     )
+
+
+def survivor_values(plan: MergePlan) -> dict[str, Any]:
+    """Main's pk, and its values before and after the merge of the fields the merge changes."""
+    main = plan.main
+    before = {attname: json_value(getattr(main, attname)) for attname in plan.values}
+    after = {attname: json_value(value) for attname, value in plan.values.items()}
+    before["is_primary"] = main.is_primary
+    after["is_primary"] = main.is_primary or plan.becomes_primary
+    before["modified"] = json_value(main.modified)
+    return {"pk": json_value(main.pk), "before": before, "after": after}
 
 
 def change_reason(record: MergeRecord, text: str) -> str:

@@ -14,12 +14,20 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.db.models.fields.reverse_related import ForeignObjectRel, ManyToManyRel
+from model_utils.fields import AutoLastModifiedField
 from simple_history.models import HistoricalChanges
 
 from .. import get_contact_model
 from ..models import ContactPoint
 
-__all__ = ["Relation", "contact_content_type_ids", "contact_relations", "is_integer_field", "rows_of"]
+__all__ = [
+    "Relation",
+    "contact_content_type_ids",
+    "contact_relations",
+    "is_integer_field",
+    "rows_of",
+    "stamp_fields",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,6 +158,17 @@ def _unique_sets(
             continue
         sets.append((tuple(name for name in names if name not in (fk.name, also)), condition))
     return tuple(sets)
+
+
+def stamp_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    """The fields a write stamps with its time (``auto_now``, ``TimeStampedModel.modified``).
+
+    A merge stamps the rows it moves; the record keeps their earlier values, so an undo
+    can put them back.
+    """
+    return [
+        f for f in model._meta.concrete_fields if getattr(f, "auto_now", False) or isinstance(f, AutoLastModifiedField)
+    ]
 
 
 def is_integer_field(model_field: models.Field[Any, Any]) -> bool:
