@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import OuterRef
+from django.db.models import F, OuterRef
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -26,8 +26,9 @@ __all__ = ["UnusedContactsView"]
 
 
 class UnusedContactsView(CustomerPageMixin):
-    """``unused/``: the customer's unused contacts (``ContactQuerySet.unused()``), oldest
-    first; POSTed, the selected ones are deleted after a confirmation."""
+    """``unused/``: the customer's unused contacts (``ContactQuerySet.unused()``), never
+    contacted first, then the longest not contacted; POSTed, the selected ones are deleted
+    after a confirmation."""
 
     template_name = "customer_contacts/contact_unused.html"
     page_title = gettext_lazy("Unused contacts")
@@ -93,9 +94,9 @@ class UnusedContactsView(CustomerPageMixin):
             primary_email_value=first_point(ContactEmail._default_manager.filter(contact=OuterRef("pk")), "email"),
             primary_phone_value=first_point(ContactPhone._default_manager.filter(contact=OuterRef("pk")), "number"),
         )
-        page = Paginator(contacts.order_by("last_contacted_at", "created", "pk"), self.paginate_by).get_page(
-            self.request.GET.get("page")
-        )
+        page = Paginator(
+            contacts.order_by(F("last_contacted_at").asc(nulls_first=True), "created", "pk"), self.paginate_by
+        ).get_page(self.request.GET.get("page"))
         rows = [
             {
                 "contact": contact,
