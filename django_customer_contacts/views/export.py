@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
-from django.http import HttpRequest, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.template.response import TemplateResponse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -51,6 +51,8 @@ class ExportView(CustomerPageMixin):
             return self.redirect_with_message(exc.messages[0], messages.ERROR)
         selection = self.contacts().filter(pk__in=ids) if ids else self.contacts().regular()
         if request.GET.get("download"):
+            if ids and selection.count() != len(ids):
+                raise Http404(_("No such contact."))
             return csv_response(
                 selection, consented=True, filename=f"{slugify(str(self.customer)) or 'customer'}-contacts.csv"
             )
@@ -65,6 +67,9 @@ class ExportView(CustomerPageMixin):
             row["reason"]: row["n"]
             for row in selection.order_by().annotate(reason=reason).values("reason").annotate(n=Count("pk"))
         }
+        if ids and sum(counts.values()) != len(ids):
+            # Another customer's contact, or one deleted meanwhile: as on every page, a 404.
+            raise Http404(_("No such contact."))
         labels = {code: label for code, label, _condition in LEFT_OUT_REASONS} | {"no_email": _("no email address")}
         left_out = [(labels[code], counts[code]) for code in labels if counts.get(code)]
         context = self.get_context_data(
