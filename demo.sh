@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the example CRM on SQLite with demo data, on a fresh machine with Python 3.11+:
 # installs the app into .venv-demo/, migrates, seeds demo customers and contacts,
-# creates an admin login (printed below) and serves http://127.0.0.1:8000/admin/.
+# creates an admin login (printed below) and serves http://127.0.0.1:8000/admin/ and the
+# CRM's pages, with the app's customer pages under /customers/<pk>/contacts/.
 #   PORT=8080 ./demo.sh
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -30,5 +31,6 @@ DJANGO_SUPERUSER_PASSWORD=admin manage createsuperuser --noinput --username admi
 port="${PORT:-8000}"
 echo
 echo "Example CRM: http://127.0.0.1:${port}/admin/  (log in as admin / admin)"
+echo "Customer pages (a customer's contacts outside the admin): http://127.0.0.1:${port}/customers/1/contacts/"
 echo
 exec ../.venv-demo/bin/python manage.py runserver "127.0.0.1:${port}"

@@ -147,6 +147,7 @@ def check_options() -> list[Error]:
         "and returning True, False or a Q filter on the scope's model.",
         "customer_contacts.E010",
     )
+    errors += check_page_options(options)
     if options.get("EMAIL_UNIQUE", "customer") not in EMAIL_UNIQUE_CHOICES:
         errors.append(
             Error(
@@ -170,6 +171,49 @@ def check_options() -> list[Error]:
                 Error(
                     f"CUSTOMER_CONTACTS[{name!r}] must be a whole number of at least 1, not {value!r}.",
                     id="customer_contacts.E008",
+                )
+            )
+    return errors
+
+
+def check_page_options(options: dict[str, Any]) -> list[Error]:
+    """The options of the customer pages (``django_customer_contacts.urls``)."""
+    errors = _check_callable_option(
+        options,
+        "CUSTOMER_ACCESS",
+        "Give the dotted path of a callable taking a user and a customer and returning True "
+        "when the user may see that customer's contacts.",
+        "customer_contacts.E011",
+    )
+    errors += _check_callable_option(
+        options,
+        "ONE_TIME_SCOPE",
+        "Give the dotted path of a callable taking the request, the customer and the page's "
+        "?scope= value, and returning the scope object (a case, a ticket) or None.",
+        "customer_contacts.E012",
+    )
+    base_template = options.get("BASE_TEMPLATE", DEFAULTS["BASE_TEMPLATE"])
+    if not isinstance(base_template, str) or not base_template.strip():
+        errors.append(
+            Error(
+                f"CUSTOMER_CONTACTS['BASE_TEMPLATE'] = {base_template!r} is not a template name.",
+                hint="Name the template the customer pages extend, e.g. 'crm/base.html'; it needs "
+                "the blocks 'title' and 'content'.",
+                id="customer_contacts.E013",
+            )
+        )
+    elif "BASE_TEMPLATE" in options:
+        # Only a template the host names: a host that doesn't use the pages needs no template.
+        from django.template import TemplateDoesNotExist, loader
+
+        try:
+            loader.get_template(base_template)
+        except TemplateDoesNotExist:
+            errors.append(
+                Error(
+                    f"CUSTOMER_CONTACTS['BASE_TEMPLATE'] = {base_template!r} can't be found.",
+                    hint="Check the name and that its folder is in TEMPLATES (DIRS or an app's templates/).",
+                    id="customer_contacts.E013",
                 )
             )
     return errors

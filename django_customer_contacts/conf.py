@@ -28,6 +28,10 @@ DEFAULTS: dict[str, Any] = {
     "SMS_ENABLED": True,
     "CONTACT_ADMIN_CLASS": "django_customer_contacts.admin.ContactAdmin",
     "SCOPE_OPEN": None,
+    # The customer pages (django_customer_contacts.urls).
+    "CUSTOMER_ACCESS": None,
+    "ONE_TIME_SCOPE": None,
+    "BASE_TEMPLATE": "customer_contacts/base.html",
 }
 
 EMAIL_UNIQUE_CHOICES = ("customer", "global", None)
@@ -88,6 +92,37 @@ class AppSettings:
         # A callable, or its dotted path: checked by customer_contacts.E010.
         is_open: Callable[[Any], bool | Q] = value if callable(value) else import_string(value)
         return is_open
+
+    @property
+    def customer_access(self) -> Callable[[Any, Any], bool] | None:
+        """Whether a user may see a customer on the customer pages: ``callable(user, customer) -> bool``.
+
+        ``None``: the default rule (``permissions.default_customer_access()``).
+        """
+        value = self._option("CUSTOMER_ACCESS")
+        if value is None:
+            return None
+        # A callable, or its dotted path: checked by customer_contacts.E011.
+        access: Callable[[Any, Any], bool] = value if callable(value) else import_string(value)
+        return access
+
+    @property
+    def one_time_scope(self) -> Callable[[Any, Any, str], Any] | None:
+        """The scope a customer page's ``?scope=`` names: ``callable(request, customer, value)``,
+        returning the scope object (a case, a ticket) or ``None``. ``None``: no one-time
+        contacts are made on the customer pages.
+        """
+        value = self._option("ONE_TIME_SCOPE")
+        if value is None:
+            return None
+        # A callable, or its dotted path: checked by customer_contacts.E012.
+        resolve: Callable[[Any, Any, str], Any] = value if callable(value) else import_string(value)
+        return resolve
+
+    @property
+    def base_template(self) -> str:
+        """The template the customer pages extend (checked by customer_contacts.E013)."""
+        return str(self._option("BASE_TEMPLATE"))
 
     @property
     def auto_primary(self) -> bool:

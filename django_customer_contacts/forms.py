@@ -8,23 +8,32 @@ keep.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db import models
+from django.db import models, transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from . import get_contact_model, get_customer_model
 from .checks import customer_relation_resolved
-from .merging import mergeable_fields
+from .conf import app_settings
+from .locking import db_for_write
+from .merging import contact_relations, mergeable_fields
 from .models import NotificationCategory, Tag
-from .normalize import email_key
+from .normalize import email_key, parse_phone
+from .services import merge_contacts
 
 if TYPE_CHECKING:
-    from .merging import MergePlan
-    from .models import AbstractContact
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
+
+    from .merging import MergePlan, Relation
+    from .models import AbstractContact, ContactPoint, MergeRecord
 
 __all__ = [
     "ContactForm",
@@ -32,7 +41,9 @@ __all__ = [
     "MergeForm",
     "display_value",
     "keep_stored_values",
+    "merge_page_contacts",
     "primary_move_refusal",
+    "relation_nouns",
 ]
 
 
@@ -105,6 +116,18 @@ class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
         if self.instance.pk is not None:
             self.fields["notification_categories"].initial = self.instance.notification_categories.all()
             self.fields["tags"].initial = self.instance.tags.all()
+        if not app_settings.sms_enabled:
+            self._leave_out_sms()
+
+    def _leave_out_sms(self) -> None:
+        """Without ``SMS_ENABLED`` the SMS preference and channel are not offered
+        (a contact that prefers SMS already keeps the choice it has)."""
+        self.fields.pop("sms_allowed", None)
+        channel = self.fields.get("preferred_channel")
+        sms = get_contact_model().Channel.SMS
+        if isinstance(channel, forms.ChoiceField) and self.instance.preferred_channel != sms:
+            choices: list[tuple[Any, Any]] = list(cast("Iterable[tuple[Any, Any]]", channel.choices))
+            channel.choices = [choice for choice in choices if choice[0] != sms]
 
     def clean(self) -> dict[str, Any]:
         cleaned_data = super().clean() or {}
@@ -122,7 +145,19 @@ class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class ContactPointFormSet(forms.BaseInlineFormSet):  # type: ignore[type-arg]  # see ContactForm
-    """Refuses the same address or number twice in one submission (addresses ignoring case)."""
+    """Refuses the same address or number twice in one submission (addresses ignoring case).
+
+    Without ``EMAIL_EDITABLE`` the address of a saved email is shown but can't be edited:
+    remove it and add the new one.
+    """
+
+    def add_fields(self, form: forms.ModelForm[Any], index: int | None) -> None:
+        super().add_fields(form, index)
+        instance = getattr(form, "instance", None)
+        field = form.fields.get("email")
+        if field is not None and instance is not None and instance.pk is not None and not app_settings.email_editable:
+            field.disabled = True
+            field.help_text = _("Email addresses can't be changed: remove this one and add the new one.")
 
     def clean(self) -> None:
         super().clean()
@@ -144,11 +179,30 @@ class ContactPointFormSet(forms.BaseInlineFormSet):  # type: ignore[type-arg]  #
 
 
 def display_value(contact: models.Model, field: models.Field[Any, Any]) -> str:
-    """``field`` of ``contact`` as a person reads it: choice labels, ``""`` for blanks."""
+    """``field`` of ``contact`` as a person reads it: choice labels, "Yes"/"No", dates and
+    times in the active language and time zone, ``""`` for blanks."""
     value = getattr(contact, field.name)
     if field.choices:
         value = getattr(contact, f"get_{field.name}_display")()
-    return "" if value in (None, "") else str(value)
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return formats.date_format(value, "DATETIME_FORMAT")
+    if isinstance(value, datetime.date):
+        return formats.date_format(value, "DATE_FORMAT")
+    return str(value)
+
+
+def merge_page_contacts(contacts: models.QuerySet[AbstractContact]) -> models.QuerySet[AbstractContact]:
+    """``contacts`` as :class:`MergeForm` reads them, in the same number of queries however
+    many: by pk, with the rows their foreign keys name, their emails and phones."""
+    related = [f.name for f in mergeable_fields(contacts.model) if f.many_to_one or f.one_to_one]
+    # The plugin checks lookups against AbstractContact, which declares its points for type checkers only.
+    return contacts.order_by("pk").select_related(*related).prefetch_related("emails", "phones")  # type: ignore[misc]
 
 
 class MergeForm(forms.Form):
@@ -178,6 +232,7 @@ class MergeForm(forms.Form):
             self.fields[f"field_{model_field.name}"] = forms.ChoiceField(
                 label=model_field.verbose_name, choices=choices, required=False, widget=forms.RadioSelect
             )
+        self._add_point_fields()
         self.is_valid()  # cleans what was chosen; invalid choices fall back to the defaults
 
     def _chosen(self, name: str) -> AbstractContact | None:
@@ -224,3 +279,186 @@ class MergeForm(forms.Form):
                 }
             )
         return rows
+
+    # -- emails and phones, the preview, the merge ---------------------------------------------
+    #
+    # Emails and phones are what make contacts duplicates: they are shown side by side, and
+    # when the contacts hold more than one address (or number) between them, which one is
+    # the kept contact's primary one is chosen here (``primary_email``, ``primary_phone``).
+    # The contacts' ``emails`` and ``phones`` are read once each: prefetch them.
+
+    #: The contact points, by kind: the relation, and the field that holds the value.
+    POINTS = {"email": ("emails", "email"), "phone": ("phones", "number")}
+
+    def _add_point_fields(self) -> None:
+        self.point_labels: dict[str, dict[str, str]] = {}
+        labels = {"email": _("Primary email address"), "phone": _("Primary phone number")}
+        for kind, (relation, _column) in self.POINTS.items():
+            choices: dict[str, str] = {}
+            for contact in self.contacts:
+                for point in getattr(contact, relation).all():
+                    choices.setdefault(_point_key(kind, point), _point_label(kind, point))
+            self.point_labels[kind] = choices
+            if len(choices) > 1:
+                self.fields[f"primary_{kind}"] = forms.ChoiceField(
+                    label=labels[kind], choices=list(choices.items()), required=False, widget=forms.RadioSelect
+                )
+
+    def chosen_point(self, kind: str) -> str | None:
+        """The key of the email (``kind="email"``) or phone the kept contact ends up with as
+        its primary one: the one chosen, else its own primary one, else the first
+        duplicate's (as the merge decides)."""
+        chosen = getattr(self, "cleaned_data", {}).get(f"primary_{kind}")
+        if chosen in self.point_labels.get(kind, {}):
+            return str(chosen)
+        relation = self.POINTS[kind][0]
+        for contact in [self.main_contact, *self.duplicates]:
+            points = sorted(getattr(contact, relation).all(), key=lambda point: (not point.is_primary, point.pk))
+            if points:
+                return _point_key(kind, points[0])
+        return None
+
+    def point_rows(self) -> list[dict[str, Any]]:
+        """The emails and phones of each contact, for the comparison table."""
+        rows = []
+        for kind, label in (("email", _("Email addresses")), ("phone", _("Phone numbers"))):
+            relation = self.POINTS[kind][0]
+            chosen = self.chosen_point(kind)
+            rows.append(
+                {
+                    "kind": kind,
+                    "label": label,
+                    "field": self[f"primary_{kind}"] if f"primary_{kind}" in self.fields else None,
+                    "cells": [
+                        {
+                            "contact": contact,
+                            "points": [
+                                {
+                                    "key": _point_key(kind, point),
+                                    "label": _point_label(kind, point),
+                                    "kind": point.get_kind_display(),
+                                    "chosen": _point_key(kind, point) == chosen,
+                                }
+                                for point in sorted(
+                                    getattr(contact, relation).all(), key=lambda p: (not p.is_primary, p.pk)
+                                )
+                            ],
+                        }
+                        for contact in self.contacts
+                    ],
+                }
+            )
+        return rows
+
+    def preview(self, plan: MergePlan | None) -> list[str]:
+        """What the merge will do, in sentences: "3 invoices move to Jane Smith." ``plan``
+        is ``plan_merge()``'s for the current choices."""
+        if plan is None:
+            return []
+        main = self.main_contact
+        relations = contact_relations()
+        lines = []
+        for row in self.rows(plan):
+            cell = next(cell for cell in row["cells"] if cell["chosen"])
+            if cell["contact"] is not main:
+                lines.append(
+                    gettext("%(field)s becomes “%(value)s” (from %(contact)s).")
+                    % {"field": str(row["label"]).capitalize(), "value": cell["value"], "contact": cell["contact"]}
+                )
+        if plan.becomes_primary:
+            lines.append(gettext("%(main)s becomes the primary contact.") % {"main": main})
+        for relation_plan in plan.relations:
+            moved, dropped = relation_plan.moved_count, relation_plan.dropped_count
+            if moved:
+                noun = relation_nouns(relation_plan.relation, relations)[0 if moved == 1 else 1]
+                lines.append(
+                    ngettext(
+                        "%(count)d %(things)s moves to %(main)s.",
+                        "%(count)d %(things)s move to %(main)s.",
+                        moved,
+                    )
+                    % {"count": moved, "things": noun, "main": main}
+                )
+            if dropped:
+                noun = relation_nouns(relation_plan.relation, relations)[0 if dropped == 1 else 1]
+                lines.append(
+                    ngettext(
+                        "%(count)d %(things)s is left out: %(main)s already has the same.",
+                        "%(count)d %(things)s are left out: %(main)s already has the same.",
+                        dropped,
+                    )
+                    % {"count": dropped, "things": noun, "main": main}
+                )
+        for kind, sentence in (
+            ("email", gettext("The primary email address is %(value)s.")),
+            ("phone", gettext("The primary phone number is %(value)s.")),
+        ):
+            chosen = self.chosen_point(kind)
+            if chosen is not None and len(self.point_labels.get(kind, {})) > 1:
+                lines.append(sentence % {"value": self.point_labels[kind][chosen]})
+        lines.append(
+            ngettext(
+                "%(contacts)s is deleted; its history is kept.",
+                "%(contacts)s are deleted; their history is kept.",
+                len(self.duplicates),
+            )
+            % {"contacts": ", ".join(str(contact) for contact in self.duplicates)}
+        )
+        return lines
+
+    def merge(self, *, user: AbstractBaseUser | AnonymousUser | None = None) -> MergeRecord:
+        """Merge as chosen, in one transaction: ``merge_contacts()`` with the chosen main
+        contact, values and reason, then the chosen email and phone become the kept
+        contact's primary ones. A refusal (``MergeError``) changes nothing.
+
+        Takes the locks ``merge_contacts()`` takes; the primary email and phone are
+        changed under them.
+        """
+        main = self.main_contact
+        with transaction.atomic(using=db_for_write(main)):
+            record = merge_contacts(
+                main, self.duplicates, field_sources=self.field_sources, user=user, reason=self.reason_text
+            )
+            for kind, (relation, column) in self.POINTS.items():
+                chosen = getattr(self, "cleaned_data", {}).get(f"primary_{kind}")
+                if not chosen or chosen not in self.point_labels.get(kind, {}):
+                    continue
+                value_column = "email_normalized" if kind == "email" else column
+                point: ContactPoint | None = getattr(main, relation).filter(**{value_column: chosen}).first()
+                if point is not None and not point.is_primary:
+                    point.is_primary = True
+                    point.save(update_fields=["is_primary"])
+        return record
+
+
+def _point_key(kind: str, point: Any) -> str:
+    """How an email (its ``email_key``) or phone (E.164) is told apart from another."""
+    return email_key(point.email) if kind == "email" else str(point.number)
+
+
+def _point_label(kind: str, point: Any) -> str:
+    if kind == "email":
+        return str(point.email)
+    number = parse_phone(point.number)
+    return number.as_national if number is not None and number.is_valid() else str(point.number)
+
+
+def relation_nouns(relation: Relation, relations: Sequence[Relation] | None = None) -> tuple[str, str]:
+    """What a person calls the rows of ``relation``, singular and plural: "invoice",
+    "invoices"; "meeting", "meetings" for a many-to-many (the other side's name); with
+    the field's name when a model points at contacts more than once ("invoices (billing
+    contact)"). ``relations``: ``contact_relations()``, if you have them."""
+    opts = relation.model._meta
+    if opts.auto_created and relation.other_field is not None and relation.other_field.related_model is not None:
+        # Django's own through table: name the other side.
+        other = relation.other_field.related_model._meta
+        return str(other.verbose_name), str(other.verbose_name_plural)
+    singular, plural = str(opts.verbose_name), str(opts.verbose_name_plural)
+    if relations is None:
+        relations = contact_relations()
+    if sum(1 for other in relations if other.model is relation.model) > 1:
+        field_name = getattr(relation.field, "verbose_name", relation.name)
+        if relation.is_generic:
+            field_name = relation.name.replace("_", " ")
+        return f"{singular} ({field_name})", f"{plural} ({field_name})"
+    return singular, plural

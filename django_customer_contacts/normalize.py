@@ -31,6 +31,7 @@ __all__ = [
     "parse_phone",
     "parse_pk",
     "phone_search_key",
+    "phone_search_lookups",
     "phone_spellings",
     "tag_key",
 ]
@@ -128,6 +129,46 @@ def phone_search_key(term: str) -> str | None:
     if number is None or not phonenumbers.is_possible_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+#: The fewest digits a search term needs to be looked for in phone numbers.
+PHONE_FRAGMENT_DIGITS = 3
+_PHONE_PUNCTUATION = frozenset(" +-./()")
+
+
+def phone_search_lookups(term: str) -> list[tuple[str, str]]:
+    """How to find the stored (E.164) numbers a search term names, whole or in part.
+
+    ``(lookup, value)`` pairs for the ``number`` column, any of which matches; ``[]``
+    when the term can't be (part of) a number: letters, other symbols, or fewer than
+    :data:`PHONE_FRAGMENT_DIGITS` digits.
+
+    * A whole number (:func:`phone_search_key`): that number, exactly.
+    * The start of an international number (``+44 7911``, ``0044 7911``): numbers
+      starting so.
+    * Digits starting with the national prefix of :func:`default_region` (``07911 12``
+      in the UK): numbers starting so in that country, or holding those digits.
+    * Other digits, however spaced (``123456``, ``123 456``): numbers holding them.
+    """
+    term = term.strip()
+    if not term or any(char not in _PHONE_PUNCTUATION and not char.isdigit() for char in term):
+        return []
+    digits = "".join(char for char in term if char.isdigit())
+    if len(digits) < PHONE_FRAGMENT_DIGITS:
+        return []
+    whole = phone_search_key(term)
+    lookups = [("exact", whole)] if whole is not None else []
+    if term.startswith("+"):
+        return [*lookups, ("startswith", f"+{digits}")]
+    if digits.startswith("00"):
+        return [*lookups, ("startswith", f"+{digits[2:]}"), ("contains", digits)]
+    region = default_region()
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region) if region else None
+    prefix = metadata.national_prefix if metadata is not None else None
+    if region and prefix and digits.startswith(prefix) and len(digits) > len(prefix):
+        country_code = phonenumbers.country_code_for_region(region)
+        lookups.append(("startswith", f"+{country_code}{digits[len(prefix) :]}"))
+    return [*lookups, ("contains", digits)]
 
 
 def phone_spellings(value: object) -> set[str]:

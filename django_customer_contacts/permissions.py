@@ -7,12 +7,13 @@ permission, ``customer_contacts.change_customer_managed_contact``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from . import get_contact_model
+from .conf import app_settings
 
 if TYPE_CHECKING:
     from .models import AbstractContact
@@ -95,3 +96,24 @@ def check_can_delete_contact(user: PermissionHolder, contact: AbstractContact) -
     refusal = delete_refusal(user, contact)
     if refusal is not None:
         raise PermissionDenied(refusal)
+
+
+# -- the customer pages ---------------------------------------------------------------------
+
+
+def default_customer_access(user: Any, customer: Any) -> bool:
+    """The default ``CUSTOMER_ACCESS``: any active staff user who may view contacts."""
+    return bool(getattr(user, "is_active", False) and getattr(user, "is_staff", False) and can_view_contact(user))
+
+
+def can_see_customer(user: Any, customer: Any) -> bool:
+    """Whether ``user`` may see ``customer`` and its contacts on the customer pages.
+
+    Asks the host's ``CUSTOMER_ACCESS`` hook (``callable(user, customer) -> bool``; a
+    multi-tenant CRM lets a dealer see only its own customers), else
+    :func:`default_customer_access`. An anonymous user never may.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return False
+    access = app_settings.customer_access or default_customer_access
+    return bool(access(user, customer))

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from .conf import app_settings
 from .locking import lock_for_deletion
+from .normalize import email_key, name_key, phone_search_lookups
 from .unused import check_threshold, unused_cutoff
 
 if TYPE_CHECKING:
@@ -54,6 +55,22 @@ def first_point(points: models.QuerySet[Any], column: str) -> Subquery:
     primary (the SMS channel's mobiles, say) the oldest.
     """
     return Subquery(points.order_by("-is_primary", "pk").values(column)[:1], output_field=models.CharField())
+
+
+def phone_condition(contact_model: type[models.Model], term: str) -> Q | None:
+    """A condition on contacts: a phone number that ``term`` names, whole or in part.
+
+    ``None`` when ``term`` can't be (part of) a number. See
+    ``normalize.phone_search_lookups()``; the admin's search and ``search()`` use it.
+    """
+    lookups = phone_search_lookups(term)
+    if not lookups:
+        return None
+    _emails, ContactPhone = contact_point_models(contact_model)
+    matches = Q()
+    for lookup, value in lookups:
+        matches |= Q(**{f"number__{lookup}": value})
+    return Q(Exists(ContactPhone._default_manager.filter(matches, contact=OuterRef("pk"))))
 
 
 def contact_point_models(contact_model: type[models.Model]) -> tuple[type[ContactEmail], type[ContactPhone]]:
@@ -124,6 +141,40 @@ class ContactQuerySet(models.QuerySet["AbstractContact"]):
     def managed_by_customer(self) -> Self:
         """Contacts the customer manages itself (``managed_by="customer"``)."""
         return self.filter(managed_by=self.model.ManagedBy.CUSTOMER)
+
+    # -- search -------------------------------------------------------------------------
+
+    def matching_phone(self, term: str) -> Self | None:
+        """Contacts with a phone number that ``term`` names, whole or in part; ``None``
+        when ``term`` can't be (part of) a number (see ``normalize.phone_search_lookups()``).
+
+        ``"123456"`` finds ``07911 123456``; ``"07911 12"`` finds numbers starting so in
+        ``PHONENUMBER_DEFAULT_REGION``. One subquery: no duplicate rows.
+        """
+        condition = phone_condition(self.model, term)
+        return None if condition is None else self.filter(condition)
+
+    def search(self, term: str) -> Self:
+        """Contacts whose name, email address or phone number matches ``term``.
+
+        Every word of ``term`` in the name (ignoring case and accents), or ``term`` in
+        an email address (ignoring case), or a phone number as :meth:`matching_phone`
+        reads it. A blank term filters nothing. Subqueries: no duplicate rows.
+        """
+        if not term.strip():
+            return self
+        ContactEmail, _phones = contact_point_models(self.model)
+        words = name_key(term).split()
+        condition = Q(*(Q(name_key__contains=word) for word in words)) if words else Q(pk__in=[])
+        address = email_key(term)
+        if address:
+            condition |= Q(
+                Exists(ContactEmail._default_manager.filter(contact=OuterRef("pk"), email_normalized__contains=address))
+            )
+        phone = phone_condition(self.model, term)
+        if phone is not None:
+            condition |= phone
+        return self.filter(condition)
 
     # -- who gets told ----------------------------------------------------------------
 

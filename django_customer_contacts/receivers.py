@@ -34,19 +34,34 @@ def protect_primary_contact(
         deleted_too = [instance.pk]
     else:
         return
-    manager = sender._default_manager.using(instance._state.db)
-    successors = manager.for_customer(instance.customer_id).active().exclude(pk__in=deleted_too)
+    refusal = primary_deletion_refusal(instance, deleted_too, model=sender)
+    if refusal is not None:
+        raise PrimaryContactError(refusal)
+
+
+def primary_deletion_refusal(
+    contact: AbstractContact,
+    deleted_too: models.QuerySet[Any, Any] | list[Any] | None = None,
+    *,
+    model: type[AbstractContact] | None = None,
+) -> str | None:
+    """Why ``contact`` can't be deleted (with ``deleted_too``, default: it alone), or ``None``.
+
+    The rule :func:`protect_primary_contact` enforces, for a page to ask before it offers
+    a deletion: the primary contact stays while another contact could take over. One query.
+    """
+    model = model or type(contact)
+    manager = model._default_manager.using(contact._state.db)
+    deleted = deleted_too if deleted_too is not None else [contact.pk]
+    successors = manager.for_customer(contact.customer_id).active().exclude(pk__in=deleted)
     # One query, and from the database: the instance in hand may be stale (its
     # primary flag changed since it was loaded).
-    refused = manager.filter(pk=instance.pk, is_primary=True).filter(models.Exists(successors))
-    if refused.exists():
-        raise PrimaryContactError(
-            _(
-                "%(contact)s is the primary contact of this customer. Make another contact "
-                "primary before deleting this one."
-            )
-            % {"contact": instance}
-        )
+    refused = manager.filter(pk=contact.pk, is_primary=True).filter(models.Exists(successors))
+    if not refused.exists():
+        return None
+    return _(
+        "%(contact)s is the primary contact of this customer. Make another contact primary before deleting this one."
+    ) % {"contact": contact}
 
 
 def lock_customer_being_deleted(sender: type[models.Model], instance: models.Model, using: str, **kwargs: Any) -> None:

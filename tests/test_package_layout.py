@@ -123,7 +123,8 @@ LAYERS = [
     ["services"],
     ["forms", "templatetags"],
     # apps.py is where the app is put together: it registers the checks, receivers and admin.
-    ["admin", "management", "apps"],
+    # The customer pages (views, urls) and the filters they and hosts use, beside the admin.
+    ["admin", "management", "apps", "filters", "views", "urls"],
 ]
 
 

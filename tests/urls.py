@@ -18,4 +18,6 @@ urlpatterns = [
     # Django's own login and password views: the login invitation's link leads there.
     path("accounts/", include("django.contrib.auth.urls")),
     path("contacts/<int:pk>/rename/", rename_contact),
+    # The customer pages, as a host includes them under its customer's URL.
+    path("customers/<customer_pk>/contacts/", include("django_customer_contacts.urls")),
 ]

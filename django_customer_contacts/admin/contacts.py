@@ -21,14 +21,15 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import is_historic
 from simple_history.utils import get_history_model_for_model
 
+from ..conf import app_settings
 from ..exceptions import ContactError, PrimaryContactError
 from ..export import csv_response
 from ..forms import ContactForm, ContactPointFormSet, keep_stored_values, primary_move_refusal
 from ..locking import db_for_write, lock_contacts, lock_customer
 from ..models import ContactEmail, ContactPhone, MergeRecord
-from ..normalize import phone_search_key
 from ..permissions import can_change_contact, can_delete_contact, change_refusal
-from ..querysets import first_point
+from ..querysets import first_point, phone_condition
+from ..receivers import primary_deletion_refusal
 from ..services import enable_login, set_primary_contact
 from .filters import OneTimeFilter, UnusedFilter
 from .merge import MergeView
@@ -93,8 +94,15 @@ def delete_selected(
 ) -> TemplateResponse | None:
     """Django's delete action, showing why a primary contact can't be deleted.
 
-    Named like Django's action, so it takes the site-wide one's place.
+    Named like Django's action, so it takes the site-wide one's place. A primary contact
+    that can't go is refused before the confirmation page.
     """
+    if not request.POST.get("post"):
+        for contact in queryset.filter(is_primary=True):
+            refusal = primary_deletion_refusal(contact, queryset.values("pk"))
+            if refusal is not None:
+                modeladmin.message_user(request, refusal, messages.ERROR)
+                return None
     try:
         with transaction.atomic():
             return django_delete_selected(modeladmin, request, queryset)
@@ -340,6 +348,8 @@ class ContactAdmin(SimpleHistoryAdmin):
 
     def get_fields(self, request: HttpRequest, obj: AbstractContact | None = None) -> list[Any]:
         fields = list(super().get_fields(request, obj))
+        if not app_settings.sms_enabled:
+            fields = [name for name in fields if name != "sms_allowed"]
         if obj is not None and not self.has_change_permission(request, obj):
             # Read-only pages show the relations declared on Tag/NotificationCategory
             # through display methods: Django can't render a reverse relation itself.
@@ -383,11 +393,10 @@ class ContactAdmin(SimpleHistoryAdmin):
         self, request: HttpRequest, queryset: QuerySet[AbstractContact], search_term: str
     ) -> tuple[QuerySet[AbstractContact], bool]:
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        number = phone_search_key(search_term)
-        if number:
-            # The plugin checks lookups against AbstractContact, which has no ``phones`` field.
-            results |= queryset.filter(phones__number=number)  # type: ignore[misc]
-            may_have_duplicates = True
+        # A phone number as typed, whole or in part ("123456" finds 07911 123456).
+        number = phone_condition(self.model, search_term)
+        if number is not None:
+            results |= queryset.filter(number)
         return results, may_have_duplicates
 
     def get_autocomplete_fields(self, request: HttpRequest) -> list[str]:
@@ -497,10 +506,16 @@ class ContactAdmin(SimpleHistoryAdmin):
     def delete_view(
         self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
+        opts = self.model._meta
+        url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change", args=[object_id])
+        # The primary contact's deletion is refused before the confirmation page, saying what to do.
+        contact = self.get_object(request, unquote(object_id)) if request.method == "GET" else None
+        refusal = primary_deletion_refusal(contact) if contact is not None else None
+        if refusal is not None and self.has_delete_permission(request, contact):
+            self.message_user(request, refusal, messages.ERROR)
+            return HttpResponseRedirect(url)
         try:
             return cast(HttpResponse, super().delete_view(request, object_id, extra_context))  # untyped base
         except PrimaryContactError as exc:
             self.message_user(request, str(exc), messages.ERROR)
-            opts = self.model._meta
-            url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change", args=[object_id])
             return HttpResponseRedirect(url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import django
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -13,10 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ..exceptions import MergeError
-from ..forms import MergeForm
+from ..forms import MergeForm, merge_page_contacts
 from ..merging import MergePlan
 from ..permissions import change_refusal, delete_refusal
-from ..services import merge_contacts, plan_merge
+from ..services import plan_merge
 
 if TYPE_CHECKING:
     from .contacts import ContactAdmin
@@ -65,7 +66,7 @@ class MergeView:
         except ValidationError as exc:
             self.model_admin.message_user(request, exc.messages[0], messages.ERROR)
             return HttpResponseRedirect(changelist)
-        contacts = list(self.model_admin.get_queryset(request).filter(pk__in=ids).order_by("pk"))
+        contacts = list(merge_page_contacts(self.model_admin.get_queryset(request).filter(pk__in=ids)))
         if len(contacts) < 2 or len(contacts) != len(ids):
             self.model_admin.message_user(
                 request, _("Select at least two contacts that still exist to merge them."), messages.ERROR
@@ -87,9 +88,7 @@ class MergeView:
         error = None
         try:
             if request.method == "POST" and "_merge" in request.POST:
-                merge_contacts(
-                    main, duplicates, field_sources=form.field_sources, user=request.user, reason=form.reason_text
-                )
+                form.merge(user=request.user)
                 self.model_admin.message_user(
                     request,
                     ngettext(
@@ -115,6 +114,10 @@ class MergeView:
             "rows": form.rows(plan),
             "plan": plan,
             "moves": [p for p in plan.relations if p] if plan else [],
+            "preview": form.preview(plan),
+            "point_rows": form.point_rows(),
+            # Django 6.1's admin styles breadcrumbs as a list (ol.breadcrumbs).
+            "breadcrumbs_as_list": django.VERSION >= (6, 1),
             "error": error,
             "ids": ",".join(str(c.pk) for c in contacts),
             "reason": form.reason_text,

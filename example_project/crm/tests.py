@@ -236,3 +236,61 @@ class SeedDemoTests(TestCase):
         self.seed("--flush")
         reseeded = Contact.objects.values_list("name_key", "customer__name", "emails__email")
         self.assertEqual(sorted(reseeded, key=str), snapshot)
+
+
+class CustomerContactsPagesTests(CrmPagesTestCase):
+    """The app's customer pages, as the CRM includes them: linked from its own pages,
+    in its own look (``BASE_TEMPLATE``), one-time contacts for a case (``ONE_TIME_SCOPE``)."""
+
+    def test_the_customer_page_links_to_the_contact_pages_not_the_admin(self) -> None:
+        customer = make_customer("Acme Ltd", contacts=2)
+        contact = Contact.objects.for_customer(customer).first()
+        body = self.client.get(reverse("crm:customer_detail", args=[customer.pk])).content.decode()
+        pages = reverse("customer_contacts:contact_list", kwargs={"customer_pk": customer.pk})
+        self.assertIn(f'href="{pages}"', body)
+        self.assertIn(f'href="{pages}add/"', body)
+        self.assertIn(f'href="{pages}{contact.pk}/"', body)
+        self.assertNotIn("/admin/customer_contacts/", body)
+
+    def test_the_contact_pages_wear_the_crms_look(self) -> None:
+        customer = make_customer("Acme Ltd")
+        response = self.client.get(reverse("customer_contacts:contact_list", kwargs={"customer_pk": customer.pk}))
+        self.assertEqual(response.status_code, 200)
+        self.assertTemplateUsed(response, "crm/base.html")
+        self.assertContains(response, "Person0 Acme")
+
+    def test_a_one_time_contact_added_from_the_case_page(self) -> None:
+        customer = make_customer("Acme Ltd")
+        case = Case.objects.create(customer=customer, title="Broadband down")
+        case_url = reverse("crm:case_detail", args=[case.pk])
+        link = self.client.get(case_url).context["add_one_time_url"]
+        self.assertIn(f"scope={case.pk}", link)
+        response = self.client.get(link)
+        self.assertIn("one_time", response.context["form"].fields)
+        data = {
+            "first_name": "Sam",
+            "last_name": "Sparks",
+            "preferred_channel": "any",
+            "managed_by": "provider",
+            "is_active": "on",
+            "receive_all_notifications": "True",
+            "one_time": "on",
+            "emails-TOTAL_FORMS": "1",
+            "emails-INITIAL_FORMS": "0",
+            "emails-0-email": "sam@sparks.example",
+            "emails-0-kind": "work",
+            "phones-TOTAL_FORMS": "0",
+            "phones-INITIAL_FORMS": "0",
+        }
+        response = self.client.post(link, data)
+        self.assertRedirects(response, case_url, fetch_redirect_response=False)
+        sam = Contact.objects.get(first_name="Sam")
+        self.assertEqual(sam.scope, case)
+        self.assertContains(self.client.get(case_url), "Sam Sparks")
+
+    def test_a_case_of_another_customer_is_no_scope(self) -> None:
+        customer, other = make_customer("Acme Ltd"), make_customer("Other Ltd")
+        case = Case.objects.create(customer=other, title="Not theirs")
+        url = reverse("customer_contacts:contact_add", kwargs={"customer_pk": customer.pk})
+        response = self.client.get(url, {"scope": case.pk})
+        self.assertNotIn("one_time", response.context["form"].fields)

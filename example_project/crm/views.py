@@ -10,6 +10,10 @@ They show how a host renders contacts with the app's template tags and querysets
   texts through ``{% contact_recipients %}``;
 * the case page lists the case's one-time contacts (``Contact.objects.for_scope(case)``)
   and watchers, and who an update about the case reaches (``scope=case``).
+
+Adding, editing, merging and reviewing contacts happens on the app's customer pages
+(``django_customer_contacts.urls``, included in ``example_project/urls.py``): these
+pages link there, not to the admin.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from django_customer_contacts import get_contact_model
 from django_customer_contacts.conf import app_settings
@@ -49,12 +54,14 @@ def admin_url(obj: Any, action: str = "change") -> str:
     return reverse(f"admin:{opts.app_label}_{opts.model_name}_{action}", args=[obj.pk])
 
 
-def contacts_admin_url(customer: Customer, *, review: bool = False) -> str:
-    """The admin's list of one customer's contacts; for the review, its unused ones."""
-    opts = get_contact_model()._meta
-    changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
-    url = f"{changelist}?customer__id__exact={customer.pk}"
-    return f"{url}&unused=yes" if review else url
+def contacts_page_url(name: str, customer_pk: Any, **kwargs: Any) -> str:
+    """A customer page of the app (``contact_list``, ``contact_add``, ``contact_edit``, …)."""
+    return reverse(f"customer_contacts:{name}", kwargs={"customer_pk": customer_pk, **kwargs})
+
+
+def contact_url(contact: Any) -> str:
+    """The contact's page (the app's "Edit contact")."""
+    return contacts_page_url("contact_edit", contact.customer_id, pk=contact.pk)
 
 
 def one_time_contacts_of_cases() -> QuerySet:
@@ -153,7 +160,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         unused = set(model._default_manager.filter(customer=customer).unused().values_list("pk", flat=True))
         for contact in all_contacts:
             contact.is_unused = contact.pk in unused
-            contact.admin_url = admin_url(contact)
+            contact.page_url = contact_url(contact)
         context |= {
             "active_contacts": [contact for contact in all_contacts if contact.is_active],
             "inactive_contacts": [contact for contact in all_contacts if not contact.is_active],
@@ -161,10 +168,9 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "unused_after_days": app_settings.unused_after_days,
             "review_threshold": app_settings.unused_review_threshold,
             "needs_review": len(unused) >= app_settings.unused_review_threshold,
-            "review_url": contacts_admin_url(customer, review=True),
-            "contacts_admin_url": contacts_admin_url(customer),
-            "add_contact_url": reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_add")
-            + f"?customer={customer.pk}",
+            "review_url": contacts_page_url("contact_unused", customer.pk),
+            "contacts_url": contacts_page_url("contact_list", customer.pk),
+            "add_contact_url": contacts_page_url("contact_add", customer.pk),
         }
     elif tab == "cases":
         one_time = one_time_contacts_of_cases().filter(scope_object_id=Cast(OuterRef("pk"), CharField()))
@@ -230,7 +236,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     watchers = list(case.watchers.select_related("customer").prefetch_related(*points))
     for contact in [*one_time_contacts, *watchers]:
-        contact.admin_url = admin_url(contact)
+        contact.page_url = contact_url(contact)
+    next_here = urlencode({"next": reverse("crm:case_detail", args=[case.pk])})
     return render(
         request,
         "crm/case_detail.html",
@@ -242,5 +249,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "watchers": watchers,
             "case_notes": case.notes.select_related("author"),
             "case_admin_url": admin_url(case),
+            # "New contact" for this case: the page offers a one-time contact for it
+            # (ONE_TIME_SCOPE = crm.rules.case_scope), then comes back here.
+            "add_one_time_url": f"{contacts_page_url('contact_add', case.customer_id)}?scope={case.pk}&{next_here}",
         },
     )

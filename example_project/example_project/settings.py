@@ -108,6 +108,14 @@ CUSTOMER_CONTACTS = {
     "UNUSED_REVIEW_THRESHOLD": 5,
     # The contact admin: the app's ContactAdmin plus the CRM's notes (crm/admin.py).
     "CONTACT_ADMIN_CLASS": "crm.admin.CrmContactAdmin",
+    # The customer pages (example_project/urls.py includes them) look like the CRM's own:
+    # they extend its base template, whose blocks "title" and "content" they fill.
+    "BASE_TEMPLATE": "crm/base.html",
+    # "New contact" opened from a case (?scope=<case pk>) offers a one-time contact for it.
+    "ONE_TIME_SCOPE": "crm.rules.case_scope",
+    # Who may see a customer's contacts: the app's default (active staff who may view
+    # contacts) suits this CRM. A multi-tenant CRM names its own callable here.
+    # "CUSTOMER_ACCESS": "crm.rules.may_see_customer",
 }
 
 # Phone numbers typed without a +country prefix are read as UK numbers.

@@ -72,7 +72,7 @@ def test_staff_merges_two_duplicates_in_the_admin(live_server, browser_page, dja
         page.fill("#id_reason", "Same person, typo in surname")
         page.click("input[name=_preview]")
         page.wait_for_selector("#merge-preview")
-        assert "1 moved" in page.inner_text("#merge-preview")
+        assert "1 email address moves to" in page.inner_text("#merge-preview")
         page.click("input[name=_merge]")
 
         page.wait_for_selector(".messagelist")
