@@ -136,10 +136,10 @@ class MergeRecordAdmin(_RecordAdminBase):
                         continue
                     items.append(
                         (
-                            _(
-                                "%(what)s: %(count)d moved from %(contact)s to the kept contact"
+                            (
+                                _("%(what)s: %(count)d moved from %(contact)s to the kept contact")
                                 if kind == "moved"
-                                else "%(what)s: %(count)d of %(contact)s dropped (the kept contact had the same)"
+                                else _("%(what)s: %(count)d of %(contact)s dropped (the kept contact had the same)")
                             )
                             % {"what": what, "count": len(pks), "contact": merged_contact_name(record, pk)},
                         )
