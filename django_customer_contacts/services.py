@@ -10,7 +10,8 @@ modules of their own (see "Package layout" in the docs) and are re-exported here
 - :func:`record_communication` (``communication``),
 - :func:`needs_unused_review` and :func:`unused_review_count` (``unused``),
 - :func:`enable_login` and :func:`send_login_invitation` (``accounts``),
-- :func:`anonymize_contact` (``erasure``).
+- :func:`anonymize_contact` and :func:`plan_erasure` (``erasure``),
+- :func:`subject_access_data` (``subject_access``).
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from __future__ import annotations
 from .accounts import enable_login, send_login_invitation
 from .communication import record_communication
 from .duplicates import find_duplicate_contacts
-from .erasure import anonymize_contact
+from .erasure import anonymize_contact, plan_erasure
 from .merging import merge_contacts, plan_merge, plan_unmerge, unmerge
 from .primary import set_primary_contact
+from .subject_access import subject_access_data
 from .unused import needs_unused_review, unused_review_count
 
 __all__ = [
@@ -29,11 +31,13 @@ __all__ = [
     "find_duplicate_contacts",
     "merge_contacts",
     "needs_unused_review",
+    "plan_erasure",
     "plan_merge",
     "plan_unmerge",
     "record_communication",
     "send_login_invitation",
     "set_primary_contact",
+    "subject_access_data",
     "unmerge",
     "unused_review_count",
 ]

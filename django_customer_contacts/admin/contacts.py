@@ -32,6 +32,7 @@ from ..querysets import first_point, phone_condition
 from ..receivers import primary_deletion_refusal
 from ..services import enable_login, set_primary_contact
 from .filters import OneTimeFilter, UnusedFilter
+from .gdpr import GDPRAdminMixin
 from .merge import MergeView
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ def delete_selected(
         return None
 
 
-class ContactAdmin(SimpleHistoryAdmin):
+class ContactAdmin(GDPRAdminMixin, SimpleHistoryAdmin):
     form = ContactForm
     # Django's change form, with a link to the merges into the contact.
     change_form_template = "admin/customer_contacts/contact_change_form.html"
@@ -142,7 +143,14 @@ class ContactAdmin(SimpleHistoryAdmin):
     search_fields = ["first_name", "last_name", "emails__email_normalized"]
     readonly_fields = ["is_primary", "created", "modified", "last_contacted_at"]
     raw_id_fields = ["user"]
-    actions = [delete_selected, "set_primary", "merge_contacts", "export_consented_csv", "enable_login"]
+    actions = [
+        delete_selected,
+        "set_primary",
+        "merge_contacts",
+        "export_consented_csv",
+        "enable_login",
+        "erase_personal_data",
+    ]
 
     def has_change_permission(self, request: HttpRequest, obj: AbstractContact | None = None) -> bool:
         # Customer-managed contacts are read-only without change_customer_managed_contact.
@@ -414,7 +422,7 @@ class ContactAdmin(SimpleHistoryAdmin):
             self.admin_site.admin_view(MergeView(self)),
             name=f"{opts.app_label}_{opts.model_name}_merge",
         )
-        return [merge, *super().get_urls()]
+        return [merge, *self.gdpr_urls(), *super().get_urls()]
 
     def has_merge_contact_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("customer_contacts.merge_contact")
