@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -202,7 +202,8 @@ def plan_erasure(contact: object, *, unlink_user: bool = False) -> ErasurePlan:
     """
     model = get_contact_model()
     pk, using = _contact_key(model, contact)
-    rows = model._base_manager.using(using).prefetch_related("emails", "phones", "notification_categories")
+    # The relations are declared on the related models (see models.py): names only mypy can't see.
+    rows = model._base_manager.using(using).prefetch_related(*["emails", "phones", "notification_categories"])
     fresh = rows.select_related("user").filter(pk=pk).first()
     traces = _erasable_traces(model, pk, fresh, using, unlink_user=unlink_user)
     fields: list[tuple[str, str]] = []
@@ -211,10 +212,10 @@ def plan_erasure(contact: object, *, unlink_user: bool = False) -> ErasurePlan:
         for attname in _erased_values(model):
             field = model._meta.get_field(attname)
             value = getattr(fresh, attname)
-            if field.editable and value not in (None, ""):
+            if isinstance(field, models.Field) and field.editable and value not in (None, ""):
                 shown = dict(field.flatchoices).get(value, value) if field.choices else value
                 fields.append((str(field.verbose_name), str(shown)))
-        preferences = [str(model._meta.get_field(name).verbose_name) for name in _SWITCHED_OFF if getattr(fresh, name)]
+        preferences = [_verbose_name(model, name) for name in _SWITCHED_OFF if getattr(fresh, name)]
     return ErasurePlan(
         pk=pk,
         contact=fresh,
@@ -232,6 +233,11 @@ def plan_erasure(contact: object, *, unlink_user: bool = False) -> ErasurePlan:
         merge_records=len(traces.records) + len(traces.undone) + len(traces.merged_away),
         admin_log_entries=traces.admin_log_count(),
     )
+
+
+def _verbose_name(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    return str(field.verbose_name) if isinstance(field, models.Field) else name
 
 
 def _contact_key(model: type[AbstractContact], contact: object) -> tuple[Any, str]:
@@ -360,7 +366,9 @@ def merges_into(
     )
 
 
-def admin_log_about(ids_by_model: dict[type[models.Model], Iterable[Any]], using: str) -> models.QuerySet[Any] | None:
+def admin_log_about(
+    ids_by_model: Mapping[type[models.Model], Iterable[Any]], using: str
+) -> models.QuerySet[Any] | None:
     """Django admin's log entries about these objects (pks by model); ``None`` without the admin."""
     if not apps.is_installed("django.contrib.admin"):
         return None

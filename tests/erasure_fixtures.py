@@ -5,6 +5,7 @@ from datetime import date
 
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 
 from django_customer_contacts import get_contact_model
 from django_customer_contacts.models import MergeRecord, NotificationCategory, Tag
@@ -30,6 +31,23 @@ PERSONAL = [
     "7911123456",
     "+44 7911 123456",  # the international spelling, as the admin log shows it
 ]
+
+
+def scan_database(needles):
+    """Every (table, needle) where a cell of any table contains one of the needles."""
+    found = []
+    lowered = [needle.casefold() for needle in needles]
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor, include_views=False):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            for row in cursor.fetchall():
+                for value in row:
+                    if value is None:
+                        continue
+                    text = value.decode(errors="replace") if isinstance(value, bytes | memoryview) else str(value)
+                    text = text.casefold()
+                    found.extend((table, needle) for needle in lowered if needle in text)
+    return sorted(set(found))
 
 
 def plant_person(customer, make_contact, django_user_model):

@@ -5,31 +5,23 @@ import io
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
 from django.urls import reverse
 
 from django_customer_contacts import get_contact_model
 from django_customer_contacts.exceptions import ErasureError
 from django_customer_contacts.models import ContactEmail, ContactPhone, MergeRecord
 from django_customer_contacts.services import anonymize_contact, enable_login, merge_contacts
-from tests.erasure_fixtures import EMAIL, FIRST, LAST, MERGED_EMAIL, MIDDLE, MOBILE, PERSONAL, plant_person
-
-
-def scan_database(needles):
-    """Every (table, needle) where a cell of any table contains one of the needles."""
-    found = []
-    lowered = [needle.casefold() for needle in needles]
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names(cursor, include_views=False):
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
-            for row in cursor.fetchall():
-                for value in row:
-                    if value is None:
-                        continue
-                    text = value.decode(errors="replace") if isinstance(value, bytes | memoryview) else str(value)
-                    text = text.casefold()
-                    found.extend((table, needle) for needle in lowered if needle in text)
-    return sorted(set(found))
+from tests.erasure_fixtures import (
+    EMAIL,
+    FIRST,
+    LAST,
+    MERGED_EMAIL,
+    MIDDLE,
+    MOBILE,
+    PERSONAL,
+    plant_person,
+    scan_database,
+)
 
 
 @pytest.fixture

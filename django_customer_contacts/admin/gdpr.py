@@ -39,9 +39,11 @@ from ..subject_access import subject_access_json
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
 
-    from ..models import AbstractContact
+    # ContactAdmin's other base, untyped (Any) for type checkers: a typed ModelAdmin here
+    # would change how mypy reads ContactAdmin's own overrides. At run time: ``object``.
+    from simple_history.admin import SimpleHistoryAdmin as _MixinBase
 
-    _MixinBase = admin.ModelAdmin[AbstractContact]
+    from ..models import AbstractContact
 else:
     _MixinBase = object
 
@@ -99,10 +101,11 @@ class GDPRAdminMixin(_MixinBase):
                 context["erase_url"] = self._gdpr_url("erase", obj)
             if self.has_subject_access_permission(request):
                 context["subject_access_url"] = self._gdpr_url("subject_access", obj)
-        return super().render_change_form(request, context, add, change, form_url, obj)
+        response: HttpResponse = super().render_change_form(request, context, add, change, form_url, obj)
+        return response
 
     def _contact_or_404(self, request: HttpRequest, object_id: str) -> AbstractContact:
-        contact = self.get_object(request, unquote(object_id))
+        contact: AbstractContact | None = self.get_object(request, unquote(object_id))
         if contact is None:
             raise Http404
         return contact
@@ -154,9 +157,9 @@ class GDPRAdminMixin(_MixinBase):
         plans: list[ErasurePlan] = []
         refused: list[Refusal] = []
         for contact in contacts:
-            refusal = erase_refusal(request.user, contact)
-            if refusal is not None:
-                refused.append(Refusal(contact, refusal))
+            reason = erase_refusal(request.user, contact)
+            if reason is not None:
+                refused.append(Refusal(contact, reason))
                 continue
             try:
                 plans.append(plan_erasure(contact, unlink_user=unlink_user))
@@ -187,9 +190,9 @@ class GDPRAdminMixin(_MixinBase):
     def _erase(self, request: HttpRequest, contacts: list[AbstractContact], *, unlink_user: bool) -> None:
         erased: list[str] = []
         for contact in contacts:
-            refusal = erase_refusal(request.user, contact)
-            if refusal is not None:
-                self.message_user(request, self._refused_message(Refusal(contact, refusal)), messages.ERROR)
+            reason = erase_refusal(request.user, contact)
+            if reason is not None:
+                self.message_user(request, self._refused_message(Refusal(contact, reason)), messages.ERROR)
                 continue
             name = str(contact)
             try:
