@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -201,6 +202,26 @@ def test_the_change_page_erases_one_contact(client, eraser, person):
     assert first_name_of(person) == ""
 
 
+def test_the_confirmation_page_reads_as_many_queries_for_many_rows_as_for_few(client, eraser, customer, make_contact):
+    make_contact(customer, first_name="Ann", last_name="Primary")
+    few, many = make_contact(customer, first_name="Few"), make_contact(customer, first_name="Many")
+    few.add_email("few@example.org")
+    few.add_phone("07911 123100")
+    for n in range(10):
+        many.add_email(f"many{n}@example.org")
+        many.add_phone(f"07911 1230{n:02d}")
+        many.notes = f"edit {n}"
+        many.save()
+    client.force_login(eraser)
+    counts = []
+    for contact in (few, many):
+        ContentType.objects.clear_cache()
+        with CaptureQueriesContext(connection) as queries:
+            assert run_action(client, [contact]).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
 def test_the_erase_page_of_an_unknown_contact_is_a_404(client, eraser, db):
     client.force_login(eraser)
     assert client.get(url("erase", 987654)).status_code == 404
@@ -260,6 +281,7 @@ def test_the_download_reads_as_many_queries_for_many_rows_as_for_few(client, exp
     client.force_login(exporter)
     counts = []
     for contact in (few, many):
+        ContentType.objects.clear_cache()
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url("subject_access", contact.pk)).status_code == 200
         counts.append(len(queries))
