@@ -134,7 +134,7 @@ class GDPRAdminMixin(_MixinBase):
 
     def erase_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The same confirmation page for one contact, from its change page."""
-        if not self.has_erase_contact_permission(request):
+        if not (self.has_erase_contact_permission(request) and self.has_view_or_change_permission(request)):
             raise PermissionDenied
         contact = self._contact_or_404(request, object_id)
         change_url = self._gdpr_url("change", contact)
@@ -194,7 +194,6 @@ class GDPRAdminMixin(_MixinBase):
             if reason is not None:
                 self.message_user(request, self._refused_message(Refusal(contact, reason)), messages.ERROR)
                 continue
-            name = str(contact)
             try:
                 # The admin's user is logged in: never an AnonymousUser.
                 anonymize_contact(contact, user=cast("AbstractBaseUser", request.user), unlink_user=unlink_user)
@@ -204,7 +203,8 @@ class GDPRAdminMixin(_MixinBase):
             except ErasureError as exc:
                 self.message_user(request, self._refused_message(Refusal(contact, str(exc))), messages.ERROR)
             else:
-                erased.append(_("%(name)s, now %(contact)s") % {"name": name, "contact": contact})
+                # Named as it is now: the message doesn't carry the person's name any further.
+                erased.append(str(contact))
         if erased:
             self.message_user(
                 request,
