@@ -1,188 +1,658 @@
-"""Finding likely duplicate contacts: ``find_duplicate_contacts``.
+"""Finding likely duplicate contacts: ``find_duplicate_contacts``; "Not duplicates".
 
-Two contacts of one customer are linked when they share a normalised key: an email
-address (``ContactEmail.email_normalized``, lower-cased), a phone number
-(``ContactPhone.number``, E.164) or a full name (``AbstractContact.name_key``,
-casefolded and accent-stripped). A group is a connected component of those links:
-Ann and Bob share an email, Bob and Cat a phone, so Ann, Bob and Cat are one group.
+Scored matching (the default)
+-----------------------------
 
-All of it runs in the database, in one query over the indexed key columns:
+Every contact stores blocking keys (``AbstractContact.match_*``, computed by
+``normalize.match_keys`` on save): sounds of its names and its birthday, each indexed
+with its customer. Candidate pairs are the contacts of one customer sharing a blocking
+key, an email address (``ContactEmail.email_normalized``) or a phone number (E.164) —
+found in the database with ``GROUP BY`` over the indexed columns, never by pairing all
+contacts of a customer. A key shared by more than :data:`MAX_BLOCK` contacts of one
+customer (a switchboard number, a placeholder birthday) doesn't say who is who, and
+pairs no one.
 
-* the keys shared by more than one contact of a customer are found with ``GROUP BY``;
-  each such key is named by its lowest contact pk, its *anchor*;
-* a recursive query walks from every anchor, through the contacts holding that key,
-  to the other shared keys those contacts hold, and so on: the lowest anchor reached
-  names the component.
+Each candidate pair is compared (``matching.compare``): a score from 0 to 1 and the
+evidence. Pairs scoring at least ``min_score`` are linked, strongest first, into
+groups; two groups are never joined when a contact of one clearly isn't a contact of
+the other (a score under :data:`CONFLICT_SCORE`: different birthdays, different given
+names) or staff said so (:func:`dismiss_duplicates`). So a family sharing a surname and
+a landline stays apart even when one of them has a duplicate that resembles both.
 
-Only contacts that share something take part in the walk, and it moves between keys,
-not between pairs of contacts, so a key shared by many contacts (a switchboard number)
-costs a row per contact, not one per pair.
+Exact matching
+--------------
+
+``exact=True`` (or ``DUPLICATE_MATCHING = "exact"``) links, as before, contacts of one
+customer sharing an email address, a phone number or a full name (``name_key``), and a
+group is everything linked, also through other contacts. It runs on the same indexed
+keys: the database finds who shares which key, the groups are joined in memory in one
+pass over them, without pairs.
+
+Both read the contacts' names and keys with a few queries whatever their number; the
+model instances (:attr:`DuplicateGroup.contacts`) are read only when asked for, for all
+groups at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, models
+from django.db import IntegrityError, connections, models, transaction
+from django.db.models import Count, F
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext as _
 
 from . import get_contact_model
-from .models import ContactEmail, ContactPhone
+from .conf import app_settings
+from .history import history_user
+from .locking import lock_contacts, lock_customers
+from .matching import Comparison, Person, compare
+from .models import MATCH_KEY_FIELDS, ContactEmail, ContactPhone, DuplicateDismissal
+from .normalize import email_key
 
 if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
     from .models import AbstractContact
 
-__all__ = ["REASONS", "DuplicateGroup", "find_duplicate_contacts"]
+__all__ = [
+    "CONFLICT_SCORE",
+    "MAX_BLOCK",
+    "REASONS",
+    "DuplicateGroup",
+    "DuplicateLink",
+    "dismiss_duplicates",
+    "find_duplicate_contacts",
+    "find_matches",
+    "rebuild_match_keys",
+    "undo_dismissal",
+]
 
 #: What can link two contacts.
-REASONS = frozenset({"email", "phone", "name"})
+REASONS = frozenset({"email", "phone", "name", "birthday"})
+
+#: A key more contacts of one customer share pairs none of them (scored matching).
+MAX_BLOCK = 100
+
+#: Two contacts scoring less are taken to be different people: never in one group.
+CONFLICT_SCORE = 0.05
+
+# Groups joined only after every pair across them was checked for a conflict; past this
+# many pairs, only the pairs already compared and the dismissals are checked.
+_MAX_CONFLICT_CHECKS = 2500
 
 
 @dataclass(frozen=True)
+class DuplicateLink:
+    """Two contacts of a group, how likely they are one person (``score``) and why."""
+
+    first_id: Any
+    second_id: Any
+    score: float
+    reasons: frozenset[str]
+    comparison: Comparison | None = None
+
+    @property
+    def explanation(self) -> str:
+        """The evidence in words: ``"same birthday; first names bob and robert: nickname"``."""
+        if self.comparison is not None:
+            return self.comparison.explain()
+        return _("same %(keys)s") % {"keys": ", ".join(_reason_label(r) for r in sorted(self.reasons))}
+
+
+class _Loader:
+    """Reads, on first use, what the groups of one search show: names, then instances."""
+
+    def __init__(self, queryset: models.QuerySet[AbstractContact], names: dict[Any, str] | None) -> None:
+        self.queryset = queryset
+        self.pks: list[Any] = []
+        self._names = names
+        self._contacts: dict[Any, AbstractContact] | None = None
+
+    def names(self) -> dict[Any, str]:
+        if self._names is None:
+            rows = _values_by_pk(self.queryset, self.pks, ["pk", "title", "first_name", "middle_name", "last_name"])
+            self._names = {row["pk"]: _display_name(self.queryset.model, row) for row in rows}
+        return self._names
+
+    def contacts(self) -> dict[Any, AbstractContact]:
+        if self._contacts is None:
+            self._contacts = _contacts_by_pk(self.queryset, self.pks)
+        return self._contacts
+
+
+@dataclass(frozen=True, eq=False)
 class DuplicateGroup:
     """Contacts of one customer that are likely the same person.
 
-    ``contacts`` is ordered by pk; ``reasons`` says what links them: a subset of
-    ``{"email", "phone", "name"}``.
+    ``contact_ids`` in pk order; ``contacts``, the instances in that order, read on first
+    use (for every group of the search at once, from the queryset searched, so its
+    ``select_related()`` and ``prefetch_related()`` apply); ``names``, each contact's
+    display name by pk. ``reasons`` says what links them: a subset of :data:`REASONS`.
+    ``links`` are the pairs that hold the group together, each with its score and
+    evidence; ``score`` is the weakest of them (1.0 for exact matching).
     """
 
-    contacts: list[AbstractContact]
+    contact_ids: tuple[Any, ...]
+    customer_id: Any
     reasons: frozenset[str]
+    links: tuple[DuplicateLink, ...]
+    _loader: _Loader = field(repr=False)
 
     @property
-    def customer_id(self) -> Any:
-        return self.contacts[0].customer_id
+    def contacts(self) -> list[AbstractContact]:
+        found = self._loader.contacts()
+        return [found[pk] for pk in self.contact_ids if pk in found]
+
+    @property
+    def names(self) -> dict[Any, str]:
+        names = self._loader.names()
+        return {pk: names.get(pk, "") for pk in self.contact_ids}
+
+    @property
+    def score(self) -> float:
+        return min((link.score for link in self.links), default=1.0)
+
+    @property
+    def explanation(self) -> str:
+        """Each link in words: ``"Bob Smith and Robert Smith: same birthday; …"``."""
+        names = self._loader.names()
+        return "\n".join(
+            _("%(first)s and %(second)s (%(score)d%%): %(why)s")
+            % {
+                "first": names.get(link.first_id, link.first_id),
+                "second": names.get(link.second_id, link.second_id),
+                "score": round(link.score * 100),
+                "why": link.explanation,
+            }
+            for link in self.links
+        )
 
     def __iter__(self) -> Iterator[AbstractContact]:
         return iter(self.contacts)
 
     def __len__(self) -> int:
-        return len(self.contacts)
+        return len(self.contact_ids)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DuplicateGroup):
+            return NotImplemented
+        return (self.contact_ids, self.reasons) == (other.contact_ids, other.reasons)
+
+    def __hash__(self) -> int:
+        return hash(self.contact_ids)
 
 
-def find_duplicate_contacts(queryset: models.QuerySet[AbstractContact] | None = None) -> list[DuplicateGroup]:
-    """Groups of likely duplicate contacts, within each customer.
+def find_duplicate_contacts(
+    queryset: models.QuerySet[AbstractContact] | None = None,
+    *,
+    min_score: float | None = None,
+    exact: bool | None = None,
+) -> list[DuplicateGroup]:
+    """Groups of likely duplicate contacts, within each customer (see the module docstring).
 
     ``queryset`` limits the search to some contacts (one customer's, the active ones);
     by default every regular contact takes part (one-time contacts are left out).
-    Groups are ordered by their first contact's pk, and their contacts come from
-    ``queryset`` (so its ``select_related()`` and ``prefetch_related()`` apply). Two
-    queries, whatever the number of contacts (SQLite reads the contacts in batches of 999).
+    ``min_score`` is the score a pair needs to be linked (default:
+    ``DUPLICATE_MIN_SCORE``); ``exact`` chooses exact matching (default:
+    ``DUPLICATE_MATCHING == "exact"``). Groups are ordered by their first contact's pk.
     """
     model = get_contact_model()
     if queryset is None:
         # One-time contacts exist for one case each: not duplicates of the regular ones.
         queryset = model._default_manager.regular()
+    if exact is None:
+        exact = app_settings.duplicate_matching == "exact"
+    if min_score is None:
+        min_score = app_settings.duplicate_min_score
+    if exact:
+        return _exact_groups(queryset)
+    return _scored_groups(queryset, min_score)
+
+
+def find_matches(
+    contact: AbstractContact, *, min_score: float | None = None, limit: int = 5
+) -> list[tuple[AbstractContact, Comparison]]:
+    """The saved contacts of ``contact``'s customer that ``contact`` (saved or not) likely
+    duplicates, best first, at most ``limit``: what the contact forms warn about.
+
+    Candidates share a blocking key, an email address or a phone number of ``contact``
+    (its emails and phones as saved; a form passes the ones typed in
+    ``contact._typed_points``: ``(emails, [(e164, kind), …])``). Pairs staff dismissed
+    are left out. A few queries, whatever the number of contacts.
+    """
+    model = type(contact)
+    if min_score is None:
+        min_score = app_settings.duplicate_min_score
+    if contact.customer_id is None:
+        return []
+    contact.set_match_keys()
+    typed: tuple[list[str], list[tuple[str, str]]] | None = getattr(contact, "_typed_points", None)
+    if typed is not None:
+        emails, phones = typed
+    elif contact.pk is not None:
+        emails = list(
+            ContactEmail._default_manager.filter(contact_id=contact.pk).values_list("email_normalized", flat=True)
+        )
+        phones = [
+            (str(n), k)
+            for n, k in ContactPhone._default_manager.filter(contact_id=contact.pk).values_list("number", "kind")
+        ]
+    else:
+        emails, phones = [], []
+    others = model._default_manager.regular().filter(customer_id=contact.customer_id)
+    if contact.pk is not None:
+        others = others.exclude(pk=contact.pk)
+    keys = models.Q()
+    for name in MATCH_KEY_FIELDS:
+        value = getattr(contact, name)
+        if value:
+            keys |= models.Q(**{name: value})
+    if emails:
+        addresses = [email_key(address) for address in emails]
+        keys |= models.Q(
+            pk__in=ContactEmail._default_manager.filter(email_normalized__in=addresses).values("contact_id")
+        )
+    if phones:
+        keys |= models.Q(
+            pk__in=ContactPhone._default_manager.filter(number__in=[n for n, _k in phones]).values("contact_id")
+        )
+    if not keys:
+        return []
+    candidates = list(others.filter(keys).order_by("pk")[: MAX_BLOCK * 2])
+    if not candidates:
+        return []
+    records = _records(model._default_manager.all(), [c.pk for c in candidates]).persons
+    me = Person.build(
+        contact.pk, contact.first_name, contact.middle_name, contact.last_name, contact.birthday, emails, phones
+    )
+    dismissed = _dismissed([contact.pk, *(c.pk for c in candidates)]) if contact.pk is not None else set()
+    found = []
+    for candidate in candidates:
+        if DuplicateDismissal.pair_key(contact.pk, candidate.pk) in dismissed:
+            continue
+        comparison = compare(me, records[candidate.pk])
+        if comparison.score >= min_score:
+            found.append((candidate, comparison))
+    found.sort(key=lambda pair: (-pair[1].score, pair[0].pk))
+    return found[:limit]
+
+
+def rebuild_match_keys(queryset: models.QuerySet[AbstractContact] | None = None, *, batch_size: int = 1000) -> int:
+    """Compute the blocking keys of these contacts (default: all) again; return how many changed.
+
+    ``save()`` keeps them up to date; rows written around it — ``bulk_create()``,
+    ``update()``, an import in SQL, a host's own contact model's existing rows — need
+    this (``manage.py rebuild_match_keys``). Works in batches of ``batch_size``
+    contacts, each in a transaction that locks the batch's customers, then its contacts,
+    in pk order, and computes the keys from the rows as read under the locks.
+    """
+    model = get_contact_model()
+    if queryset is None:
+        queryset = model._base_manager.all()
+    pks = list(queryset.order_by("pk").values_list("pk", flat=True))
+    using = queryset.db
+    changed = 0
+    for batch in _chunks(pks, batch_size):
+        with transaction.atomic(using=using):
+            customers = model._base_manager.using(using).filter(pk__in=batch).values_list("customer_id", flat=True)
+            lock_customers(set(customers), using)
+            contacts = lock_contacts(batch, using)
+            stale = []
+            for contact in contacts.values():
+                before = [getattr(contact, name) for name in MATCH_KEY_FIELDS]
+                contact.set_match_keys()
+                if [getattr(contact, name) for name in MATCH_KEY_FIELDS] != before:
+                    stale.append(contact)
+            model._base_manager.using(using).bulk_update(stale, MATCH_KEY_FIELDS)
+            changed += len(stale)
+    return changed
+
+
+# -- "Not duplicates" ------------------------------------------------------------------
+
+
+def dismiss_duplicates(
+    contacts: Sequence[AbstractContact | Any], *, user: AbstractBaseUser | None = None
+) -> list[DuplicateDismissal]:
+    """Say that ``contacts`` (instances or pks) are different people: every pair of them.
+
+    Duplicate detection never groups such a pair again. Returns the dismissals made
+    (pairs dismissed before are left as they were). Each is kept in history with
+    ``user``; :func:`undo_dismissal` takes one back. Locks nothing: it writes rows of
+    its own, one per pair, and a pair dismissed twice at once is one row (the unique
+    constraint; the second writer gets the first's).
+    """
+    pks = sorted({str(getattr(c, "pk", c)) for c in contacts})
+    made: list[DuplicateDismissal] = []
+    who = history_user(user)
+    manager = DuplicateDismissal._default_manager
+    for first, second in itertools.combinations(pks, 2):
+        if manager.filter(first_contact_id=first, second_contact_id=second).exists():
+            continue
+        dismissal = DuplicateDismissal(first_contact_id=first, second_contact_id=second, user=who)  # type: ignore[misc]
+        dismissal._history_user = who  # type: ignore[attr-defined]  # read by simple-history
+        try:
+            with transaction.atomic(using=manager.db):
+                dismissal.save()
+        except IntegrityError:  # dismissed at the same time by someone else
+            continue
+        made.append(dismissal)
+    return made
+
+
+def undo_dismissal(dismissal: DuplicateDismissal, *, user: AbstractBaseUser | None = None) -> None:
+    """Take a "Not duplicates" back: the pair may be grouped again. Kept in history with ``user``."""
+    dismissal._history_user = history_user(user)  # type: ignore[attr-defined]  # read by simple-history
+    dismissal.delete()
+
+
+def _dismissed(pks: Iterable[Any]) -> set[tuple[str, str]]:
+    keys = sorted({str(pk) for pk in pks})
+    found: set[tuple[str, str]] = set()
+    for chunk in _chunks(keys, 500):
+        found.update(
+            DuplicateDismissal._default_manager.filter(first_contact_id__in=chunk, second_contact_id__in=keys)
+            .values_list("first_contact_id", "second_contact_id")
+            .iterator()
+        )
+    return found
+
+
+# -- scored matching ---------------------------------------------------------------------
+
+
+def _scored_groups(queryset: models.QuerySet[AbstractContact], min_score: float) -> list[DuplicateGroup]:
+    blocks = _blocks(queryset, MATCH_KEY_FIELDS)
+    pairs: set[tuple[Any, Any]] = set()
+    # A value too many contacts of a customer share (a placeholder birthday, a
+    # switchboard number) pairs no one, and is no evidence when they are compared.
+    common: dict[Any, set[tuple[str, Any]]] = defaultdict(set)
+    for (kind, _customer, key), holders in blocks.items():
+        if len(holders) <= MAX_BLOCK:
+            pairs.update(itertools.combinations(sorted(holders), 2))
+        elif kind in ("match_birthday", "email", "phone"):
+            for pk in holders:
+                common[pk].add((kind, key))
+    if not pairs:
+        return []
+    pks = sorted({pk for pair in pairs for pk in pair})
+    found = _records(queryset, pks, common)
+    records = found.persons
+    dismissed = _dismissed(pks)
+    compared: dict[tuple[Any, Any], Comparison] = {}
+    for a, b in pairs:
+        if a in records and b in records and DuplicateDismissal.pair_key(a, b) not in dismissed:
+            compared[a, b] = compare(records[a], records[b])
+
+    def conflict(a: Any, b: Any, check: bool) -> bool:
+        pair = (a, b) if a < b else (b, a)
+        if DuplicateDismissal.pair_key(a, b) in dismissed:
+            return True
+        comparison = compared.get(pair)
+        if comparison is None:
+            if not check:
+                return False
+            comparison = compared[pair] = compare(records[pair[0]], records[pair[1]])
+        return comparison.score < CONFLICT_SCORE
+
+    # Kruskal's order: the surest links first, each joining two groups unless a contact
+    # of one conflicts with a contact of the other.
+    root: dict[Any, Any] = {}
+    members: dict[Any, list[Any]] = {}
+    linked: dict[Any, list[tuple[Any, Any]]] = {}
+
+    def find(pk: Any) -> Any:
+        while root.get(pk, pk) != pk:
+            pk = root[pk]
+        return pk
+
+    strong = sorted(
+        ((c.score, pair) for pair, c in compared.items() if c.score >= min_score), key=lambda item: (-item[0], item[1])
+    )
+    for _score, (a, b) in strong:
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            linked[ra].append((a, b))
+            continue
+        ma, mb = members.get(ra, [ra]), members.get(rb, [rb])
+        check = len(ma) * len(mb) <= _MAX_CONFLICT_CHECKS
+        if any(conflict(x, y, check) for x in ma for y in mb):
+            continue
+        new, old = (ra, rb) if ra < rb else (rb, ra)
+        root[old] = new
+        members[new] = ma + mb
+        members.pop(old, None)
+        linked[new] = [*linked.pop(ra, []), *linked.pop(rb, []), (a, b)]
+    loader = _Loader(queryset, found.names)
+    groups = []
+    for top, ids in members.items():
+        links = tuple(
+            DuplicateLink(a, b, compared[a, b].score, compared[a, b].reasons, compared[a, b])
+            for a, b in sorted(linked[top])
+        )
+        reasons = frozenset().union(*(link.reasons for link in links))
+        groups.append(DuplicateGroup(tuple(sorted(ids)), found.customers[top], reasons, links, loader))
+    loader.pks = [pk for group in groups for pk in group.contact_ids]
+    return sorted(groups, key=lambda group: group.contact_ids[0])
+
+
+# -- exact matching ------------------------------------------------------------------------
+
+
+def _exact_groups(queryset: models.QuerySet[AbstractContact]) -> list[DuplicateGroup]:
+    blocks = _blocks(queryset, ("name_key",))
+    root: dict[Any, Any] = {}
+    reasons: dict[Any, set[str]] = {}
+
+    def find(pk: Any) -> Any:
+        while root.get(pk, pk) != pk:
+            pk = root[pk]
+        return pk
+
+    customers: dict[Any, Any] = {}
+    for (kind, customer_id, _key), holders in blocks.items():
+        if len(holders) < 2:
+            continue
+        top = find(min(holders))
+        for pk in holders:
+            customers[pk] = customer_id
+            other = find(pk)
+            if other != top:
+                new, old = (top, other) if top < other else (other, top)
+                root[old] = new
+                reasons.setdefault(new, set()).update(reasons.pop(old, ()))
+                top = new
+        reasons.setdefault(top, set()).add("name" if kind == "name_key" else kind)
+    components: dict[Any, list[Any]] = defaultdict(list)
+    for pk in customers:
+        components[find(pk)].append(pk)
+    dismissed = _dismissed(customers) if DuplicateDismissal._default_manager.exists() else set()
+    loader = _Loader(queryset, None)
+    groups = []
+    for top, ids in components.items():
+        ids.sort()
+        if dismissed and all(DuplicateDismissal.pair_key(a, b) in dismissed for a, b in itertools.combinations(ids, 2)):
+            continue
+        groups.append(DuplicateGroup(tuple(ids), customers[top], frozenset(reasons[top]), (), loader))
+    loader.pks = [pk for group in groups for pk in group.contact_ids]
+    return sorted(groups, key=lambda group: group.contact_ids[0])
+
+
+# -- the database work ---------------------------------------------------------------------
+
+
+def _blocks(
+    queryset: models.QuerySet[AbstractContact], key_fields: Sequence[str]
+) -> dict[tuple[str, Any, Any], list[Any]]:
+    """Who shares which key: ``(kind, customer pk, key) -> contact pks``, in one query.
+
+    ``kind`` is a key field of the contact (only keys that more than one contact of a
+    customer holds: ``GROUP BY`` over the index of customer and key), ``"email"`` or
+    ``"phone"`` (addresses and numbers held more than once in the whole table: the
+    index answers that before anything is joined; their customer is checked here).
+    """
     using = queryset.db
     connection = connections[using]
-    try:
-        scope_sql, scope_params = (
-            queryset.order_by().values_list("pk", "customer_id", "name_key").query.get_compiler(using).as_sql()
-        )
-    except EmptyResultSet:  # queryset.none()
-        return []
+    scope = queryset.order_by()
+    parts: list[str] = []
+    params: list[Any] = []
 
+    def add(part: models.QuerySet[Any], template: str) -> None:
+        try:
+            sql, part_params = part.query.get_compiler(using).as_sql()
+        except EmptyResultSet:  # queryset.none()
+            return
+        parts.append(template.format(sql=sql))
+        params.extend(part_params)
+
+    for name in key_fields:
+        members = scope.exclude(**{name: ""}).values(m_pk=F("pk"), m_customer=F("customer_id"), m_key=F(name))
+        shared = (
+            scope.exclude(**{name: ""})
+            .values(g_customer=F("customer_id"), g_key=F(name))
+            .annotate(g_count=Count("pk"))
+            .filter(g_count__gt=1)
+            .values("g_customer", "g_key")
+        )
+        try:
+            shared_sql, shared_params = shared.query.get_compiler(using).as_sql()
+        except EmptyResultSet:
+            return {}
+        add(
+            members,
+            f"SELECT '{name}', m.m_pk, m.m_customer, m.m_key FROM ({{sql}}) m "
+            f"JOIN ({shared_sql}) g ON g.g_customer = m.m_customer AND g.g_key = m.m_key",
+        )
+        params.extend(shared_params)
     quote = connection.ops.quote_name
-
-    def exact(column: str) -> str:
-        # MySQL and MariaDB compare text with the column's collation, which ignores
-        # case and accents: the keys are normalised already, and must match exactly.
-        return f"CAST({column} AS BINARY)" if connection.vendor == "mysql" else column
-
-    def column_of(model: type[models.Model], name: str) -> str:
-        # get_field() is typed to return a reverse relation too, and a field's column as
-        # optional (it is set when the field joins its model): these are concrete fields.
-        return cast(str, cast("models.Field[Any, Any]", model._meta.get_field(name)).column)
-
-    def shared_key(model: type[models.Model], name: str) -> tuple[str, str]:
-        """A key column, and the condition that keeps only values more than one row holds.
-
-        The condition is checked on the whole table, with the index: it throws out most
-        rows before anything is joined or grouped by customer.
-        """
-        table, column = quote(model._meta.db_table), quote(column_of(model, name))
+    exact = "CAST({} AS BINARY)" if connection.vendor == "mysql" else "{}"
+    scope_pks = scope.values("pk")
+    for kind, point_model, column in (("email", ContactEmail, "email_normalized"), ("phone", ContactPhone, "number")):
+        table = quote(point_model._meta.db_table)
+        key = quote(cast(str, cast("models.Field[Any, Any]", point_model._meta.get_field(column)).column))
         repeated = (
-            f"SELECT {exact(column)} FROM {table} WHERE {column} <> '' GROUP BY {exact(column)} HAVING COUNT(*) > 1"
+            f"SELECT {exact.format(key)} FROM {table} WHERE {key} <> '' "
+            f"GROUP BY {exact.format(key)} HAVING COUNT(*) > 1"
         )
-        return column, f"{exact('k.' + column)} IN ({repeated})"
-
-    def contact_column(model: type[models.Model]) -> str:
-        return quote(column_of(model, "contact"))
-
-    # A contact holds each key once (unique constraints), so COUNT(*) counts contacts.
-    email, email_repeated = shared_key(ContactEmail, "email_normalized")
-    phone, phone_repeated = shared_key(ContactPhone, "number")
-    sql = f"""
-        WITH RECURSIVE
-        scope (contact_id, customer_id, name_key) AS ({scope_sql}),
-        contact_keys AS (
-            SELECT contact_id, customer_id, 'name' AS kind, {exact("name_key")} AS value
-            FROM scope
-            WHERE {exact("name_key")} IN (
-                SELECT {exact("name_key")} FROM scope WHERE name_key <> '' GROUP BY {exact("name_key")}
-                HAVING COUNT(*) > 1
-            )
-            UNION ALL
-            SELECT s.contact_id, s.customer_id, 'email', {exact("k." + email)}
-            FROM {quote(ContactEmail._meta.db_table)} k JOIN scope s ON s.contact_id = k.{contact_column(ContactEmail)}
-            WHERE {email_repeated}
-            UNION ALL
-            SELECT s.contact_id, s.customer_id, 'phone', {exact("k." + phone)}
-            FROM {quote(ContactPhone._meta.db_table)} k JOIN scope s ON s.contact_id = k.{contact_column(ContactPhone)}
-            WHERE {phone_repeated}
-        ),
-        shared AS (
-            SELECT customer_id, kind, value, MIN(contact_id) AS anchor
-            FROM contact_keys
-            GROUP BY customer_id, kind, value
-            HAVING COUNT(*) > 1
-        ),
-        members AS (
-            SELECT k.contact_id, g.anchor, g.kind
-            FROM contact_keys k
-            JOIN shared g ON g.customer_id = k.customer_id AND g.kind = k.kind AND g.value = k.value
-        ),
-        walk (root, anchor) AS (
-            SELECT DISTINCT anchor, anchor FROM shared
-            UNION
-            SELECT w.root, m2.anchor
-            FROM walk w
-            JOIN members m1 ON m1.anchor = w.anchor
-            JOIN members m2 ON m2.contact_id = m1.contact_id
-        ),
-        components AS (
-            SELECT anchor, MIN(root) AS component FROM walk GROUP BY anchor
+        points = point_model._default_manager.filter(contact__in=scope_pks).values(
+            p_pk=F("contact_id"), p_customer=F("contact__customer_id"), p_key=F(column)
         )
-        SELECT m.contact_id, m.kind, c.component
-        FROM members m JOIN components c ON c.anchor = m.anchor
-    """
+        # The repeated values are found on the table alone, with its index.
+        points = points.filter(**{f"{column}__in": RawSQL(repeated, [])})
+        add(points, f"SELECT '{kind}', p.p_pk, p.p_customer, p.p_key FROM ({{sql}}) p")
+    if not parts:
+        return {}
+    blocks: dict[tuple[str, Any, Any], list[Any]] = defaultdict(list)
+    to_pk = queryset.model._meta.pk.to_python
+    to_customer = queryset.model._meta.get_field("customer").target_field.to_python
     with connection.cursor() as cursor:
-        cursor.execute(sql, scope_params)
-        rows = cursor.fetchall()
-
-    to_pk = model._meta.pk.to_python
-    components: dict[Any, tuple[set[Any], set[str]]] = {}
-    for contact_id, kind, component in rows:
-        ids, reasons = components.setdefault(to_pk(component), (set(), set()))
-        ids.add(to_pk(contact_id))
-        reasons.add(kind.decode() if isinstance(kind, bytes) else kind)
-    contacts = _contacts_by_pk(queryset, [pk for ids, _reasons in components.values() for pk in ids])
-    groups = [
-        DuplicateGroup(contacts=[contacts[pk] for pk in sorted(ids)], reasons=frozenset(reasons))
-        for ids, reasons in components.values()
-    ]
-    return sorted(groups, key=lambda group: group.contacts[0].pk)
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for kind, pk, customer_id, key in cursor.fetchall():
+            kind = kind.decode() if isinstance(kind, bytes) else kind
+            blocks[kind, to_customer(customer_id), key].append(to_pk(pk))
+    return blocks
 
 
-def _contacts_by_pk(queryset: models.QuerySet[AbstractContact], pks: list[Any]) -> dict[Any, AbstractContact]:
-    """``queryset.in_bulk(pks)``; on PostgreSQL with the pks as one array parameter.
+@dataclass(frozen=True)
+class _Records:
+    """What the scored search read of the candidates, by pk."""
 
-    A large ``IN (%s, %s, …)`` costs psycopg a parse of every placeholder (a quarter of
-    a second for 15,000 contacts); an array is one parameter.
+    persons: dict[Any, Person]
+    customers: dict[Any, Any]
+    names: dict[Any, str]
+
+
+def _records(
+    queryset: models.QuerySet[AbstractContact], pks: list[Any], common: dict[Any, set[tuple[str, Any]]] | None = None
+) -> _Records:
+    """What comparing needs of these contacts, by pk: three queries.
+
+    ``common``: by pk, the ``(kind, key)`` values too many contacts share to count.
     """
-    if not pks or connections[queryset.db].vendor != "postgresql":
-        return queryset.in_bulk(pks)
-    return {contact.pk: contact for contact in queryset.filter(pk__in=RawSQL("SELECT unnest(%s)", [pks]))}
+    common = common or {}
+    rows = _values_by_pk(
+        queryset, pks, ["pk", "customer_id", "title", "first_name", "middle_name", "last_name", "birthday"]
+    )
+    emails: dict[Any, list[str]] = defaultdict(list)
+    for contact_id, address in _points(ContactEmail, queryset.db, pks, ["contact_id", "email_normalized"]):
+        emails[contact_id].append(address)
+    phones: dict[Any, list[tuple[str, str]]] = defaultdict(list)
+    for contact_id, number, kind in _points(ContactPhone, queryset.db, pks, ["contact_id", "number", "kind"]):
+        phones[contact_id].append((str(number), kind))
+    found = _Records({}, {}, {})
+    for row in rows:
+        pk = row["pk"]
+        ignored = common.get(pk, set())
+        birthday = None if any(kind == "match_birthday" for kind, _key in ignored) else row["birthday"]
+        found.persons[pk] = Person.build(
+            pk,
+            row["first_name"],
+            row["middle_name"],
+            row["last_name"],
+            birthday,
+            [address for address in emails[pk] if ("email", address) not in ignored],
+            [(number, kind) for number, kind in phones[pk] if ("phone", number) not in ignored],
+        )
+        found.customers[pk] = row["customer_id"]
+        found.names[pk] = _display_name(queryset.model, row)
+    return found
+
+
+def _display_name(model: type[models.Model], row: dict[str, Any]) -> str:
+    """``display_name`` from a row of values: no instance needed."""
+    contact = model(
+        title=row["title"], first_name=row["first_name"], middle_name=row["middle_name"], last_name=row["last_name"]
+    )
+    return cast("AbstractContact", contact).display_name
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _pk_filter(queryset: models.QuerySet[Any], column: str, pks: Sequence[Any]) -> Iterator[models.QuerySet[Any]]:
+    """``queryset`` filtered on ``column`` in ``pks``: on PostgreSQL with one array
+    parameter (psycopg parses each of thousands of placeholders otherwise), elsewhere in
+    batches the database takes."""
+    if connections[queryset.db].vendor == "postgresql":
+        yield queryset.filter(**{f"{column}__in": RawSQL("SELECT unnest(%s)", [list(pks)])})
+        return
+    size = min(connections[queryset.db].features.max_query_params or 10_000, 10_000) - 10
+    for chunk in _chunks(pks, size):
+        yield queryset.filter(**{f"{column}__in": chunk})
+
+
+def _values_by_pk(
+    queryset: models.QuerySet[AbstractContact], pks: Sequence[Any], names: list[str]
+) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for part in _pk_filter(queryset.order_by(), "pk", pks):
+        rows.extend(part.values(*names))
+    return rows
+
+
+def _points(model: type[models.Model], using: str, pks: Sequence[Any], names: list[str]) -> list[tuple[Any, ...]]:
+    rows: list[tuple[Any, ...]] = []
+    for part in _pk_filter(model._default_manager.using(using).order_by(), "contact_id", pks):
+        rows.extend(part.values_list(*names))
+    return rows
+
+
+def _contacts_by_pk(queryset: models.QuerySet[AbstractContact], pks: Sequence[Any]) -> dict[Any, AbstractContact]:
+    """The instances, from ``queryset`` (its ``select_related()`` and ``prefetch_related()`` apply)."""
+    found: dict[Any, AbstractContact] = {}
+    for part in _pk_filter(queryset.order_by(), "pk", pks):
+        found.update((contact.pk, contact) for contact in part)
+    return found
+
+
+def _reason_label(reason: str) -> str:
+    labels = {"email": _("email"), "phone": _("phone"), "name": _("name"), "birthday": _("birthday")}
+    return str(labels.get(reason, reason))

@@ -73,6 +73,11 @@ def primary_marker_field() -> models.GeneratedField:
     )
 
 
+#: The contact's blocking keys (``normalize.MatchKeys``' fields, in order) and what they are computed from.
+MATCH_KEY_FIELDS = ("match_initial_low", "match_initial_high", "match_final_low", "match_final_high", "match_birthday")
+MATCH_KEY_SOURCES = frozenset({"first_name", "last_name", "birthday"})
+
+
 class CustomerForeignKey(models.ForeignKey[Any, Any]):
     """A contact's ``customer``: deleting the customer deletes its contacts, taking locks first.
 
@@ -147,6 +152,14 @@ class AbstractContact(TimeStampedModel):
     notes = models.TextField(_("notes"), blank=True)
     # The full name normalised for duplicate detection; kept up to date by save().
     name_key = models.CharField(max_length=500, editable=False, db_index=True, default="")
+    # Blocking keys of duplicate detection (normalize.match_keys), kept up to date by
+    # save(), each indexed with the customer: contacts of one customer sharing one are
+    # compared (see duplicates.py).
+    match_initial_low = ExactKeyField(max_length=normalize.MATCH_KEY_LENGTH, editable=False, default="")
+    match_initial_high = ExactKeyField(max_length=normalize.MATCH_KEY_LENGTH, editable=False, default="")
+    match_final_low = ExactKeyField(max_length=normalize.MATCH_KEY_LENGTH, editable=False, default="")
+    match_final_high = ExactKeyField(max_length=normalize.MATCH_KEY_LENGTH, editable=False, default="")
+    match_birthday = ExactKeyField(max_length=10, editable=False, default="")
 
     is_primary = models.BooleanField(
         _("primary contact"),
@@ -215,6 +228,8 @@ class AbstractContact(TimeStampedModel):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         ordering = ["-is_primary", "last_name", "first_name", "pk"]
+        # Unnamed: Django names them per concrete model (a host's own contact model too).
+        indexes = [models.Index(fields=["customer", name]) for name in MATCH_KEY_FIELDS]
         constraints = [
             models.UniqueConstraint(
                 fields=["customer", "primary_marker"],
@@ -337,6 +352,7 @@ class AbstractContact(TimeStampedModel):
         from django.utils.timezone import now
 
         self.name_key = normalize.name_key(self.full_name)
+        self.set_match_keys()
         if self.marketing_consent and self.marketing_consent_at is None:
             self.marketing_consent_at = now()
         elif not self.marketing_consent:
@@ -346,6 +362,9 @@ class AbstractContact(TimeStampedModel):
         if update_fields is not None and {"first_name", "middle_name", "last_name"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "name_key"}
         update_fields = kwargs.get("update_fields")
+        if update_fields is not None and MATCH_KEY_SOURCES & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, *MATCH_KEY_FIELDS}
+        update_fields = kwargs.get("update_fields")
         if update_fields is not None and "marketing_consent" in update_fields:
             kwargs["update_fields"] = {*update_fields, "marketing_consent_at", "marketing_consent_source"}
         if self.is_primary and (not self.is_active or self.is_one_time):
@@ -354,6 +373,16 @@ class AbstractContact(TimeStampedModel):
             super().save(*args, **kwargs)
             return
         self._save_claiming_primary(*args, **kwargs)
+
+    def set_match_keys(self) -> None:
+        """Compute the blocking keys of duplicate detection from the names and birthday
+        (``save()`` does; for rows written otherwise, see ``rebuild_match_keys``)."""
+        birthday = self.birthday
+        if isinstance(birthday, str):  # as a form or fixture may set it, not yet cleaned
+            birthday = self._meta.get_field("birthday").to_python(birthday)
+        keys = normalize.match_keys(self.first_name or "", self.last_name or "", birthday)
+        for name, value in zip(MATCH_KEY_FIELDS, keys, strict=True):
+            setattr(self, name, value)
 
     def _save_claiming_primary(self, *args: Any, **kwargs: Any) -> None:
         """Save a new contact, making it primary if its customer has none (``AUTO_PRIMARY``).
@@ -772,6 +801,53 @@ class NamedLock(models.Model):  # noqa: DJ008 (never shown)
     class Meta:
         verbose_name = _("lock")
         verbose_name_plural = _("locks")
+
+
+class DuplicateDismissal(models.Model):
+    """Two contacts staff said are not the same person ("Not duplicates").
+
+    Duplicate detection never links them again; deleting the row undoes it (history
+    keeps both). The contacts are named by their pks as text, in sorted order, not by
+    foreign keys: a merge repoints every foreign key to the merged contact, which would
+    turn the pair into a contact and itself; a pair naming a contact merged away or
+    deleted simply never comes up, and comes back with the contact if a merge is undone.
+    """
+
+    first_contact_id = models.CharField(_("first contact"), max_length=64)
+    second_contact_id = models.CharField(_("second contact"), max_length=64)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dismissed by"),
+    )
+    created = models.DateTimeField(_("dismissed at"), auto_now_add=True)
+
+    history = FrozenHistoricalRecords()
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name = _("dismissed duplicate")
+        verbose_name_plural = _("dismissed duplicates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["first_contact_id", "second_contact_id"], name="%(app_label)s_%(class)s_unique_pair"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Contacts %(first)s and %(second)s are not duplicates") % {
+            "first": self.first_contact_id,
+            "second": self.second_contact_id,
+        }
+
+    @staticmethod
+    def pair_key(first: Any, second: Any) -> tuple[str, str]:
+        """The two pks as stored: text, in sorted order."""
+        low, high = sorted((str(first), str(second)))
+        return low, high
 
 
 class MergeRecord(models.Model):
