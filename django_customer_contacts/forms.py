@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from . import get_contact_model, get_customer_model
 from .checks import customer_relation_resolved
 from .merging import mergeable_fields
-from .models import NotificationCategory, Tag
+from .models import ContactEmail, NotificationCategory, Tag
 from .normalize import email_key
 
 if TYPE_CHECKING:
@@ -111,6 +111,8 @@ class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
         customer = cleaned_data.get("customer")
         if self.instance.pk is not None and customer is not None:
             refusal = primary_move_refusal(self.instance, customer.pk)
+            if refusal is None and customer.pk != self.instance.customer_id:
+                refusal = ContactEmail.move_refusal(self.instance, customer.pk)
             if refusal is not None:
                 self.add_error("customer", refusal)
         return cleaned_data

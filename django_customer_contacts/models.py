@@ -642,18 +642,30 @@ class ContactEmail(ContactPoint):
             )
 
     def _check_email_unique(self, customer_id: Any = None) -> None:
-        """``EMAIL_UNIQUE``'s rule; ``customer_id`` is the contact's customer, if known."""
+        """``EMAIL_UNIQUE``'s rule; ``customer_id`` is the contact's customer, if known.
+
+        Also for a contact not saved yet (the admin's add page and a host's add view
+        validate the emails before the contact is saved): then its customer, as the
+        contact form set it, is the one checked.
+        """
         scope = app_settings.email_unique
-        if not self.email_normalized or self.contact_id is None:
+        contact = self._state.fields_cache.get("contact")
+        if self.contact_id is None and contact is not None:
+            customer_id = customer_id or contact.customer_id
+        elif self.contact_id is not None:
+            customer_id = customer_id or self.contact.customer_id
+        else:
+            return
+        if not self.email_normalized:
             return
         others = ContactEmail._default_manager.filter(email_normalized=self.email_normalized)
         if self.pk is not None:
             others = others.exclude(pk=self.pk)
-        same_contact = others.filter(contact_id=self.contact_id)
+        same_contact = others.filter(contact_id=self.contact_id) if self.contact_id is not None else others.none()
         if same_contact.exists():
             message = _("This contact already has the address %(email)s.")
         elif (
-            scope == "customer" and others.filter(contact__customer_id=customer_id or self.contact.customer_id).exists()
+            scope == "customer" and customer_id is not None and others.filter(contact__customer_id=customer_id).exists()
         ):
             message = _("Another contact of this customer already uses %(email)s.")
         elif scope == "global" and others.exists():
@@ -661,6 +673,26 @@ class ContactEmail(ContactPoint):
         else:
             return
         raise ValidationError({"email": ValidationError(message, code="email_taken", params={"email": self.email})})
+
+    @classmethod
+    def move_refusal(cls, contact: AbstractContact, customer_id: Any) -> str | None:
+        """Why ``contact``'s addresses can't go with it to the customer ``customer_id``
+        (``EMAIL_UNIQUE="customer"``: another contact there uses one), or ``None``."""
+        if app_settings.email_unique != "customer" or contact.pk is None or customer_id is None:
+            return None
+        mine = cls._default_manager.filter(contact_id=contact.pk)
+        clash = (
+            mine.filter(
+                email_normalized__in=cls._default_manager.filter(contact__customer_id=customer_id)
+                .exclude(contact_id=contact.pk)
+                .values("email_normalized")
+            )
+            .order_by("pk")
+            .first()
+        )
+        if clash is None:
+            return None
+        return _("Another contact of this customer already uses %(email)s.") % {"email": clash.email}
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Save; an address checked by ``clean()`` is checked again under the locks.
