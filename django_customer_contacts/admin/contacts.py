@@ -29,6 +29,7 @@ from ..normalize import phone_search_key
 from ..permissions import can_change_contact, can_delete_contact, change_refusal
 from ..querysets import first_point
 from ..services import enable_login, set_primary_contact
+from .duplicates import DuplicatesView
 from .filters import OneTimeFilter, UnusedFilter
 from .merge import MergeView
 
@@ -104,6 +105,8 @@ def delete_selected(
 
 class ContactAdmin(SimpleHistoryAdmin):
     form = ContactForm
+    # The changelist links to "Possible duplicates".
+    change_list_template = "admin/customer_contacts/contact_change_list.html"
     inlines = [ContactEmailInline, ContactPhoneInline]
     list_display = [
         "__str__",
@@ -349,7 +352,12 @@ class ContactAdmin(SimpleHistoryAdmin):
             self.admin_site.admin_view(MergeView(self)),
             name=f"{opts.app_label}_{opts.model_name}_merge",
         )
-        return [merge, *super().get_urls()]
+        duplicates = path(
+            "duplicates/",
+            self.admin_site.admin_view(DuplicatesView(self)),
+            name=f"{opts.app_label}_{opts.model_name}_duplicates",
+        )
+        return [merge, duplicates, *super().get_urls()]
 
     def has_merge_contact_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("customer_contacts.merge_contact")
