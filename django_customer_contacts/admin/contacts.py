@@ -285,13 +285,26 @@ class ContactAdmin(SimpleHistoryAdmin):
                 raise PrimaryContactError(refusal)
             obj.is_primary = False
 
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if not issubclass(form, ContactForm):
+            return form
+        url = self._url
+
+        class AdminContactForm(form):  # type: ignore[misc,valid-type]  # a class made per request
+            def match_url(self, contact: AbstractContact) -> str | None:
+                return url("change", contact.pk)
+
+        AdminContactForm.__name__ = form.__name__
+        return AdminContactForm
+
     def get_fields(self, request: HttpRequest, obj: AbstractContact | None = None) -> list[Any]:
         fields = list(super().get_fields(request, obj))
         if obj is not None and not self.has_change_permission(request, obj):
             # Read-only pages show the relations declared on Tag/NotificationCategory
             # through display methods: Django can't render a reverse relation itself.
             readable = {"tags": "tag_names", "notification_categories": "category_names"}
-            fields = [readable.get(name, name) for name in fields]
+            fields = [readable.get(name, name) for name in fields if name != "save_anyway"]
         return fields
 
     def get_readonly_fields(self, request: HttpRequest, obj: AbstractContact | None = None) -> list[str]:

@@ -70,6 +70,7 @@ class DuplicatesView:
             {
                 "group": group,
                 "ids": ",".join(str(pk) for pk in group.contact_ids),
+                "reasons": sorted(group.reasons),
                 "customer": customers.get(group.customer_id),
                 "contacts": [(pk, name, self._url("change", pk)) for pk, name in group.names.items()],
                 "links": [
