@@ -45,13 +45,14 @@ from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connections, models, transaction
 from django.db.models import Count, F
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from . import get_contact_model
 from .conf import app_settings
 from .history import history_user
 from .locking import lock_contacts, lock_customers
-from .matching import Comparison, Person, compare
+from .matching import Comparison, Person, compare, score
 from .models import MATCH_KEY_FIELDS, ContactEmail, ContactPhone, DuplicateDismissal
 from .normalize import email_key
 
@@ -117,7 +118,8 @@ class _Loader:
     def names(self) -> dict[Any, str]:
         if self._names is None:
             rows = _values_by_pk(self.queryset, self.pks, ["pk", "title", "first_name", "middle_name", "last_name"])
-            self._names = {row["pk"]: _display_name(self.queryset.model, row) for row in rows}
+            name = _Namer(self.queryset.model)
+            self._names = {row["pk"]: name(row) for row in rows}
         return self._names
 
     def contacts(self) -> dict[Any, AbstractContact]:
@@ -353,15 +355,14 @@ def undo_dismissal(dismissal: DuplicateDismissal, *, user: AbstractBaseUser | No
 
 
 def _dismissed(pks: Iterable[Any]) -> set[tuple[str, str]]:
-    keys = sorted({str(pk) for pk in pks})
-    found: set[tuple[str, str]] = set()
-    for chunk in _chunks(keys, 500):
-        found.update(
-            DuplicateDismissal._default_manager.filter(first_contact_id__in=chunk, second_contact_id__in=keys)
-            .values_list("first_contact_id", "second_contact_id")
-            .iterator()
-        )
-    return found
+    """The dismissed pairs among ``pks``: one query, whatever their number (staff
+    dismiss pairs one by one: the table stays small)."""
+    keys = {str(pk) for pk in pks}
+    return {
+        (first, second)
+        for first, second in DuplicateDismissal._default_manager.values_list("first_contact_id", "second_contact_id")
+        if first in keys and second in keys
+    }
 
 
 # -- scored matching ---------------------------------------------------------------------
@@ -385,21 +386,22 @@ def _scored_groups(queryset: models.QuerySet[AbstractContact], min_score: float)
     found = _records(queryset, pks, common)
     records = found.persons
     dismissed = _dismissed(pks)
-    compared: dict[tuple[Any, Any], Comparison] = {}
+    # Scores alone for every candidate pair; the evidence in words only for the links.
+    scores: dict[tuple[Any, Any], float] = {}
     for a, b in pairs:
         if a in records and b in records and DuplicateDismissal.pair_key(a, b) not in dismissed:
-            compared[a, b] = compare(records[a], records[b])
+            scores[a, b] = score(records[a], records[b])
 
     def conflict(a: Any, b: Any, check: bool) -> bool:
         pair = (a, b) if a < b else (b, a)
         if DuplicateDismissal.pair_key(a, b) in dismissed:
             return True
-        comparison = compared.get(pair)
-        if comparison is None:
+        found = scores.get(pair)
+        if found is None:
             if not check:
                 return False
-            comparison = compared[pair] = compare(records[pair[0]], records[pair[1]])
-        return comparison.score < CONFLICT_SCORE
+            found = scores[pair] = score(records[pair[0]], records[pair[1]])
+        return found < CONFLICT_SCORE
 
     # Kruskal's order: the surest links first, each joining two groups unless a contact
     # of one conflicts with a contact of the other.
@@ -413,7 +415,7 @@ def _scored_groups(queryset: models.QuerySet[AbstractContact], min_score: float)
         return pk
 
     strong = sorted(
-        ((c.score, pair) for pair, c in compared.items() if c.score >= min_score), key=lambda item: (-item[0], item[1])
+        ((value, pair) for pair, value in scores.items() if value >= min_score), key=lambda item: (-item[0], item[1])
     )
     for _score, (a, b) in strong:
         ra, rb = find(a), find(b)
@@ -432,10 +434,8 @@ def _scored_groups(queryset: models.QuerySet[AbstractContact], min_score: float)
     loader = _Loader(queryset, found.names)
     groups = []
     for top, ids in members.items():
-        links = tuple(
-            DuplicateLink(a, b, compared[a, b].score, compared[a, b].reasons, compared[a, b])
-            for a, b in sorted(linked[top])
-        )
+        comparisons = [(a, b, compare(records[a], records[b])) for a, b in sorted(linked[top])]
+        links = tuple(DuplicateLink(a, b, c.score, c.reasons, c) for a, b, c in comparisons)
         reasons = frozenset().union(*(link.reasons for link in links))
         groups.append(DuplicateGroup(tuple(sorted(ids)), found.customers[top], reasons, links, loader))
     loader.pks = [pk for group in groups for pk in group.contact_ids]
@@ -472,7 +472,7 @@ def _exact_groups(queryset: models.QuerySet[AbstractContact]) -> list[DuplicateG
     components: dict[Any, list[Any]] = defaultdict(list)
     for pk in customers:
         components[find(pk)].append(pk)
-    dismissed = _dismissed(customers) if DuplicateDismissal._default_manager.exists() else set()
+    dismissed = _dismissed(customers)
     loader = _Loader(queryset, None)
     groups = []
     for top, ids in components.items():
@@ -531,21 +531,21 @@ def _blocks(
         )
         params.extend(shared_params)
     quote = connection.ops.quote_name
-    exact = "CAST({} AS BINARY)" if connection.vendor == "mysql" else "{}"
-    scope_pks = scope.values("pk")
+    contacts = scope.values(s_pk=F("pk"), s_customer=F("customer_id"))
     for kind, point_model, column in (("email", ContactEmail, "email_normalized"), ("phone", ContactPhone, "number")):
         table = quote(point_model._meta.db_table)
         key = quote(cast(str, cast("models.Field[Any, Any]", point_model._meta.get_field(column)).column))
-        repeated = (
-            f"SELECT {exact.format(key)} FROM {table} WHERE {key} <> '' "
-            f"GROUP BY {exact.format(key)} HAVING COUNT(*) > 1"
+        contact_id = quote(cast(str, cast("models.Field[Any, Any]", point_model._meta.get_field("contact")).column))
+        # Driven by the values held more than once in the whole table (its index answers
+        # that); MySQL and MariaDB group them by collation, which may pair a few
+        # spellings too many: the blocks are made of exact values below.
+        add(
+            contacts,
+            f"SELECT '{kind}', p.{contact_id}, s.s_customer, p.{key} "
+            f"FROM (SELECT {key} AS r_key FROM {table} WHERE {key} <> '' GROUP BY {key} HAVING COUNT(*) > 1) r "
+            f"JOIN {table} p ON p.{key} = r.r_key "
+            f"JOIN ({{sql}}) s ON s.s_pk = p.{contact_id}",
         )
-        points = point_model._default_manager.filter(contact__in=scope_pks).values(
-            p_pk=F("contact_id"), p_customer=F("contact__customer_id"), p_key=F(column)
-        )
-        # The repeated values are found on the table alone, with its index.
-        points = points.filter(**{f"{column}__in": RawSQL(repeated, [])})
-        add(points, f"SELECT '{kind}', p.p_pk, p.p_customer, p.p_key FROM ({{sql}}) p")
     if not parts:
         return {}
     blocks: dict[tuple[str, Any, Any], list[Any]] = defaultdict(list)
@@ -583,9 +583,11 @@ def _records(
     for contact_id, address in _points(ContactEmail, queryset.db, pks, ["contact_id", "email_normalized"]):
         emails[contact_id].append(address)
     phones: dict[Any, list[tuple[str, str]]] = defaultdict(list)
-    for contact_id, number, kind in _points(ContactPhone, queryset.db, pks, ["contact_id", "number", "kind"]):
-        phones[contact_id].append((str(number), kind))
+    # The number as stored (E.164 text): no PhoneNumber parsed per row.
+    for contact_id, number, kind in _points(ContactPhone, queryset.db, pks, ["contact_id", "e164", "kind"]):
+        phones[contact_id].append((number, kind))
     found = _Records({}, {}, {})
+    name = _Namer(queryset.model)
     for row in rows:
         pk = row["pk"]
         ignored = common.get(pk, set())
@@ -600,16 +602,21 @@ def _records(
             [(number, kind) for number, kind in phones[pk] if ("phone", number) not in ignored],
         )
         found.customers[pk] = row["customer_id"]
-        found.names[pk] = _display_name(queryset.model, row)
+        found.names[pk] = name(row)
     return found
 
 
-def _display_name(model: type[models.Model], row: dict[str, Any]) -> str:
-    """``display_name`` from a row of values: no instance needed."""
-    contact = model(
-        title=row["title"], first_name=row["first_name"], middle_name=row["middle_name"], last_name=row["last_name"]
-    )
-    return cast("AbstractContact", contact).display_name
+class _Namer:
+    """``display_name`` of rows of values, the model's own rule, without an instance per row."""
+
+    def __init__(self, model: type[models.Model]) -> None:
+        self.shell = cast("AbstractContact", model())
+
+    def __call__(self, row: dict[str, Any]) -> str:
+        shell = self.shell
+        shell.title, shell.first_name = row["title"], row["first_name"]
+        shell.middle_name, shell.last_name = row["middle_name"], row["last_name"]
+        return shell.display_name
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -640,7 +647,10 @@ def _values_by_pk(
 
 def _points(model: type[models.Model], using: str, pks: Sequence[Any], names: list[str]) -> list[tuple[Any, ...]]:
     rows: list[tuple[Any, ...]] = []
-    for part in _pk_filter(model._default_manager.using(using).order_by(), "contact_id", pks):
+    points = model._default_manager.using(using).order_by()
+    if "e164" in names:
+        points = points.annotate(e164=Cast("number", output_field=models.CharField()))
+    for part in _pk_filter(points, "contact_id", pks):
         rows.extend(part.values_list(*names))
     return rows
 

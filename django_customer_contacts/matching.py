@@ -29,10 +29,11 @@ way.
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -41,7 +42,7 @@ from rapidfuzz.distance import OSA, Indel
 from .nicknames import given_name_forms, name_spellings
 from .normalize import email_key, email_match_key, fold_name
 
-__all__ = ["OFFSET", "Comparison", "Evidence", "Person", "compare"]
+__all__ = ["OFFSET", "WEIGHTS", "Comparison", "Evidence", "Person", "compare", "score"]
 
 #: Subtracted from the weights' sum before the logistic: the sum at which the score is 0.5.
 OFFSET = 4.0
@@ -131,6 +132,7 @@ HOW = {
     "part": _("part of it"),
     "spaces": _("spelled alike"),
     "typo": _("one letter apart"),
+    "typo_short": _("one letter apart"),
     "nickname_typo": _("nickname, one letter apart"),
     "two_typos": _("two letters apart"),
     "different": _("different"),
@@ -138,8 +140,7 @@ HOW = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
+class Evidence(NamedTuple):
     """One signal of a comparison: its kind (``"name"``, ``"birthday"``, ``"email"``,
     ``"phone"``), its weight, and what it says (``text``, translated when read)."""
 
@@ -177,51 +178,74 @@ def _edits(a: str, b: str) -> int:
     return int(OSA.distance(a, b))
 
 
-def _given_weight(a: str, b: str) -> tuple[float, str]:
+# What each way two names compare weighs (a key of WEIGHTS), for given names and surnames.
+GIVEN_WEIGHTS = {
+    "same": "given_same",
+    "nickname": "given_same",
+    "nickname_typo": "given_nickname_typo",
+    "initial": "given_initial",
+    "spaces": "given_typo",
+    "typo": "given_typo",
+    "typo_short": "given_typo_short",
+    "two_typos": "given_two_typos",
+    "different": "given_different",
+    "unlike": "given_unlike",
+}
+SURNAME_WEIGHTS = {
+    "same": "surname_same",
+    "part": "surname_part",
+    "spaces": "surname_typo",
+    "typo": "surname_typo",
+    "typo_short": "surname_typo_short",
+    "two_typos": "surname_two_typos",
+    "different": "surname_different",
+}
+
+
+# Names repeat (common ones most): each pair of spellings is worked out once.
+@functools.lru_cache(maxsize=1 << 16)
+def _given_how(a: str, b: str) -> str:
+    """How two folded given names compare: a key of :data:`GIVEN_WEIGHTS`."""
     if a == b:
-        return W["given_same"], "same"
+        return "same"
     a_forms, b_forms = given_name_forms(a), given_name_forms(b)
     if a_forms & b_forms:
-        return W["given_same"], "nickname"
+        return "nickname"
     if len(a) == 1 or len(b) == 1:
-        return (W["given_initial"], "initial") if a[0] == b[0] else (W["given_different"], "different")
-    weight, how = _spelling_weight(
-        a, b, (W["given_typo"], W["given_typo_short"], W["given_two_typos"], W["given_different"])
-    )
-    if how == "different" and (
-        any(_edits(a, form) <= 1 for form in name_spellings(b_forms))
-        or any(_edits(b, form) <= 1 for form in name_spellings(a_forms))
+        return "initial" if a[0] == b[0] else "different"
+    how = _spelling_how(a, b)
+    if how != "different":
+        return how
+    if any(_edits(a, form) <= 1 for form in name_spellings(b_forms)) or any(
+        _edits(b, form) <= 1 for form in name_spellings(a_forms)
     ):
-        return W["given_nickname_typo"], "nickname_typo"
-    if how == "different" and Indel.normalized_similarity(a, b) <= 0.5:
-        return W["given_unlike"], "unlike"
-    return weight, how
+        return "nickname_typo"
+    if Indel.normalized_similarity(a, b) <= 0.5:
+        return "unlike"
+    return "different"
 
 
-def _surname_weight(a: str, b: str) -> tuple[float, str]:
+@functools.lru_cache(maxsize=1 << 16)
+def _surname_how(a: str, b: str) -> str:
+    """How two folded surnames compare: a key of :data:`SURNAME_WEIGHTS`."""
     if a == b:
-        return W["surname_same"], "same"
+        return "same"
     a_words, b_words = a.split(), b.split()
     if len(a_words) != len(b_words) and (set(a_words) <= set(b_words) or set(b_words) <= set(a_words)):
-        return W["surname_part"], "part"
-    return _spelling_weight(
-        a.replace(" ", ""),
-        b.replace(" ", ""),
-        (W["surname_typo"], W["surname_typo_short"], W["surname_two_typos"], W["surname_different"]),
-    )
+        return "part"
+    return _spelling_how(a.replace(" ", ""), b.replace(" ", ""))
 
 
-def _spelling_weight(a: str, b: str, weights: tuple[float, float, float, float]) -> tuple[float, str]:
-    typo, typo_short, two_typos, different = weights
+def _spelling_how(a: str, b: str) -> str:
     edits = _edits(a, b)
     shorter = min(len(a), len(b))
     if edits == 0:  # equal but for spaces
-        return typo, "spaces"
+        return "spaces"
     if edits == 1:
-        return (typo if shorter >= 5 else typo_short), "typo"
+        return "typo" if shorter >= 5 else "typo_short"
     if edits == 2 and shorter >= 5:
-        return two_typos, "two_typos"
-    return different, "different"
+        return "two_typos"
+    return "different"
 
 
 FIRST_NAMES = _("first names %(a)s and %(b)s: %(how)s")
@@ -240,72 +264,96 @@ MOBILE_SAME_TEXT = _("same mobile %(number)s")
 PHONE_SAME_TEXT = _("same phone %(number)s")
 
 
-def _names(a: Person, b: Person) -> list[Evidence]:
-    """The given names and surnames, in place or crosswise (first and last swapped)."""
-
-    def pairs(a_given: str, a_surname: str, b_given: str, b_surname: str, swapped: bool) -> list[Evidence]:
-        found: list[Evidence] = []
-        if a_given and b_given:
-            weight, how = _given_weight(a_given, b_given)
-            found.append(Evidence("name", weight, FIRST_NAMES, (("a", a_given), ("b", b_given), ("how", how))))
-        if a_surname and b_surname:
-            weight, how = _surname_weight(a_surname, b_surname)
-            found.append(Evidence("name", weight, LAST_NAMES, (("a", a_surname), ("b", b_surname), ("how", how))))
-        if swapped and found:
-            found.append(Evidence("name", W["swapped"], SWAPPED_TEXT))
-        return found
-
-    in_place = pairs(a.given, a.surname, b.given, b.surname, swapped=False)
-    if a.given and a.surname and b.given and b.surname:
-        crosswise = pairs(a.given, a.surname, b.surname, b.given, swapped=True)
-        if sum(item.weight for item in crosswise) > sum(item.weight for item in in_place):
-            in_place = crosswise
+def _weigh(a: Person, b: Person, evidence: list[Evidence] | None) -> float:  # one signal after another
+    """The sum of the weights of everything ``a`` and ``b`` have in common or not;
+    each signal appended to ``evidence`` unless it is ``None`` (scoring alone, as
+    :func:`score` does for every candidate pair, builds no words)."""
+    total = 0.0
+    # Names: in place, or crosswise (first and last name swapped) when that fits better.
+    given = _given_how(a.given, b.given) if a.given and b.given else None
+    surname = _surname_how(a.surname, b.surname) if a.surname and b.surname else None
+    names = (W[GIVEN_WEIGHTS[given]] if given else 0.0) + (W[SURNAME_WEIGHTS[surname]] if surname else 0.0)
+    crosswise = False
+    if given and surname and (W[GIVEN_WEIGHTS[given]] < 0 or W[SURNAME_WEIGHTS[surname]] < 0):
+        cross_given, cross_surname = _given_how(a.given, b.surname), _surname_how(a.surname, b.given)
+        swapped = W[GIVEN_WEIGHTS[cross_given]] + W[SURNAME_WEIGHTS[cross_surname]] + W["swapped"]
+        if swapped > names:
+            names, given, surname, crosswise = swapped, cross_given, cross_surname, True
+    total += names
+    if evidence is not None:
+        b_given, b_surname = (b.surname, b.given) if crosswise else (b.given, b.surname)
+        if given:
+            evidence.append(
+                Evidence("name", W[GIVEN_WEIGHTS[given]], FIRST_NAMES, (("a", a.given), ("b", b_given), ("how", given)))
+            )
+        if surname:
+            how = (("a", a.surname), ("b", b_surname), ("how", surname))
+            evidence.append(Evidence("name", W[SURNAME_WEIGHTS[surname]], LAST_NAMES, how))
+        if crosswise:
+            evidence.append(Evidence("name", W["swapped"], SWAPPED_TEXT))
     if a.middle and b.middle:
         agree = any(x == y or (min(len(x), len(y)) == 1 and x[0] == y[0]) for x in a.middle for y in b.middle)
-        if agree:
-            in_place.append(Evidence("name", W["middle_agrees"], MIDDLE_AGREES_TEXT))
+        key, text = ("middle_agrees", MIDDLE_AGREES_TEXT) if agree else ("middle_differs", MIDDLE_DIFFERS_TEXT)
+        total += W[key]
+        if evidence is not None:
+            evidence.append(Evidence("name", W[key], text))
+    # Birthday.
+    if a.birthday is not None and b.birthday is not None:
+        x, y = a.birthday, b.birthday
+        if x == y:
+            key, text = "birthday_same", BIRTHDAY_SAME_TEXT
+        elif (x.year, x.month, x.day) == (y.year, y.day, y.month):
+            key, text = "birthday_swapped", BIRTHDAY_SWAPPED_TEXT
         else:
-            in_place.append(Evidence("name", W["middle_differs"], MIDDLE_DIFFERS_TEXT))
-    return in_place
+            key, text = "birthday_different", BIRTHDAY_DIFFERENT_TEXT
+        total += W[key]
+        if evidence is not None:
+            evidence.append(Evidence("birthday", W[key], text))
+    # Email addresses.
+    if a.emails and b.emails:
+        params: tuple[tuple[str, Any], ...] = ()
+        shared = a.emails & b.emails
+        if shared:
+            key, text, params = "email_same", EMAIL_SAME_TEXT, (("email", min(shared)),)
+        elif a.mailboxes & b.mailboxes:
+            key, text, params = (
+                "email_same_mailbox",
+                EMAIL_SAME_MAILBOX_TEXT,
+                (("email", min(a.mailboxes & b.mailboxes)),),
+            )
+        else:
+            key, text = "email_none_shared", EMAIL_NONE_SHARED_TEXT
+        total += W[key]
+        if evidence is not None:
+            evidence.append(Evidence("email", W[key], text, params))
+    # Phone numbers.
+    if a.phones and b.phones:
+        params = ()
+        numbers = a.phones.keys() & b.phones.keys()
+        mobile = [n for n in sorted(numbers) if a.phones[n] in MOBILE_KINDS and b.phones[n] in MOBILE_KINDS]
+        if mobile:
+            key, text, params = "mobile_same", MOBILE_SAME_TEXT, (("number", mobile[0]),)
+        elif numbers:
+            key, text, params = "phone_same", PHONE_SAME_TEXT, (("number", min(numbers)),)
+        else:
+            key, text = "phone_none_shared", PHONE_NONE_SHARED_TEXT
+        total += W[key]
+        if evidence is not None:
+            evidence.append(Evidence("phone", W[key], text, params))
+    return total
 
 
-def _birthday(a: Person, b: Person) -> list[Evidence]:
-    if a.birthday is None or b.birthday is None:
-        return []
-    if a.birthday == b.birthday:
-        return [Evidence("birthday", W["birthday_same"], BIRTHDAY_SAME_TEXT)]
-    x, y = a.birthday, b.birthday
-    if (x.year, x.month, x.day) == (y.year, y.day, y.month):
-        return [Evidence("birthday", W["birthday_swapped"], BIRTHDAY_SWAPPED_TEXT)]
-    return [Evidence("birthday", W["birthday_different"], BIRTHDAY_DIFFERENT_TEXT)]
+def _logistic(total: float) -> float:
+    return 1.0 / (1.0 + math.exp(OFFSET - total))
 
 
-def _emails(a: Person, b: Person) -> list[Evidence]:
-    if not a.emails or not b.emails:
-        return []
-    shared = a.emails & b.emails
-    if shared:
-        return [Evidence("email", W["email_same"], EMAIL_SAME_TEXT, (("email", min(shared)),))]
-    shared = a.mailboxes & b.mailboxes
-    if shared:
-        return [Evidence("email", W["email_same_mailbox"], EMAIL_SAME_MAILBOX_TEXT, (("email", min(shared)),))]
-    return [Evidence("email", W["email_none_shared"], EMAIL_NONE_SHARED_TEXT)]
-
-
-def _phones(a: Person, b: Person) -> list[Evidence]:
-    if not a.phones or not b.phones:
-        return []
-    shared = a.phones.keys() & b.phones.keys()
-    if not shared:
-        return [Evidence("phone", W["phone_none_shared"], PHONE_NONE_SHARED_TEXT)]
-    mobile = [n for n in sorted(shared) if a.phones[n] in MOBILE_KINDS and b.phones[n] in MOBILE_KINDS]
-    if mobile:
-        return [Evidence("phone", W["mobile_same"], MOBILE_SAME_TEXT, (("number", mobile[0]),))]
-    return [Evidence("phone", W["phone_same"], PHONE_SAME_TEXT, (("number", min(shared)),))]
+def score(a: Person, b: Person) -> float:
+    """:func:`compare`'s score alone: what ranking many candidate pairs needs."""
+    return _logistic(_weigh(a, b, None))
 
 
 def compare(a: Person, b: Person) -> Comparison:
     """How likely ``a`` and ``b`` are the same person, and why (see the module docstring)."""
-    evidence = (*_names(a, b), *_birthday(a, b), *_emails(a, b), *_phones(a, b))
-    total = sum(item.weight for item in evidence) - OFFSET
-    return Comparison(score=1.0 / (1.0 + math.exp(-total)), evidence=evidence)
+    evidence: list[Evidence] = []
+    total = _weigh(a, b, evidence)
+    return Comparison(score=_logistic(total), evidence=tuple(evidence))
