@@ -55,6 +55,7 @@ measurement); the corruptions that touch them are then never drawn.
 from __future__ import annotations
 
 import datetime
+import itertools
 import random
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -168,10 +169,76 @@ class Row:
     phones: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _zipf_choice(rng: random.Random, items: list[str]) -> str:
-    # Rank r drawn with weight 1/(r+3): common names are common, rare ones still come up.
-    weights = [1 / (rank + 3) for rank in range(len(items))]
-    return rng.choices(items, weights)[0]
+class _Names:
+    """Names drawn by rank ``r`` with weight ``1 / (r + shift)``: common names are
+    common, rare ones still come up."""
+
+    def __init__(self, names: list[str], shift: int) -> None:
+        self.names = names
+        self.cum_weights = list(itertools.accumulate(1 / (rank + shift) for rank in range(len(names))))
+
+    def __call__(self, rng: random.Random) -> str:
+        return rng.choices(self.names, cum_weights=self.cum_weights)[0]
+
+
+def _made_up(rng: random.Random, count: int, endings: list[str], taken: set[str]) -> list[str]:
+    """``count`` pronounceable names that are no real one: "Brandelsk", "Tovimar"."""
+    onsets = [
+        "b",
+        "br",
+        "c",
+        "ch",
+        "d",
+        "dr",
+        "f",
+        "g",
+        "gr",
+        "h",
+        "j",
+        "k",
+        "kl",
+        "l",
+        "m",
+        "n",
+        "p",
+        "pr",
+        "r",
+        "s",
+        "sh",
+        "st",
+        "t",
+        "tr",
+        "v",
+        "w",
+        "z",
+    ]
+    vowels = ["a", "e", "i", "o", "u", "ai", "ou", "ee", "ia"]
+    found: list[str] = []
+    while len(found) < count:
+        name = (rng.choice(onsets) + rng.choice(vowels) + rng.choice(onsets) + rng.choice(vowels)).rstrip("aeiou")
+        name = (name + rng.choice(endings)).capitalize()
+        if name not in taken:
+            taken.add(name)
+            found.append(name)
+    return found
+
+
+def vocabulary(size: str) -> tuple[dict[str, _Names], _Names]:
+    """Given names by sex, and surnames. ``"small"``: the lists above, Smith one person
+    in 14 (many namesakes: the quality measurement's hard case). ``"large"``: the lists
+    above first, then 2,000 made-up given names and 20,000 made-up surnames, so that
+    Smith is about one person in 75, as in real populations — what a customer with
+    20,000 contacts looks like."""
+    if size == "small":
+        return {sex: _Names(names, 3) for sex, names in GIVEN.items()}, _Names(SURNAMES, 3)
+    rng = random.Random(0)
+    taken = {*GIVEN["f"], *GIVEN["m"], *SURNAMES}
+    given = {
+        "f": _Names(GIVEN["f"] + _made_up(rng, 1000, ["a", "ia", "ine", "elle", "e"], taken), 5),
+        "m": _Names(GIVEN["m"] + _made_up(rng, 1000, ["o", "an", "el", "ar", "us"], taken), 5),
+    }
+    endings = ["son", "man", "berg", "ez", "ski", "ov", "er", "ley", "ton", "i", "en", "ard", "ick"]
+    return given, _Names(SURNAMES + _made_up(rng, 20_000, endings, taken), 10)
 
 
 def _strip_accents(text: str) -> str:
@@ -216,7 +283,8 @@ def _national(number: str) -> str:
 
 
 class _People:
-    def __init__(self, rng: random.Random, signals: str) -> None:
+    def __init__(self, rng: random.Random, signals: str, names: str = "small") -> None:
+        self.given, self.surnames = vocabulary(names)
         self.rng = rng
         self.signals = signals
         self.next_person = 0
@@ -225,14 +293,14 @@ class _People:
     def person(self, surname: str | None = None, sex: str | None = None, taken: set[str] | None = None) -> Row:
         rng = self.rng
         sex = sex or rng.choice("fm")
-        given = _zipf_choice(rng, GIVEN[sex])
+        given = self.given[sex](rng)
         while taken and given in taken:
-            given = _zipf_choice(rng, GIVEN[sex])
-        surname = surname or _zipf_choice(rng, SURNAMES)
+            given = self.given[sex](rng)
+        surname = surname or self.surnames(rng)
         self.next_person += 1
         row = Row(person=self.next_person, first_name=given, last_name=surname)
         if rng.random() < 0.3:
-            row.middle_name = _zipf_choice(rng, GIVEN[sex])
+            row.middle_name = self.given[sex](rng)
         if rng.random() < 0.92:
             row.birthday = datetime.date(1940, 1, 1) + datetime.timedelta(days=rng.randrange(365 * 65))
         if self.signals == "all":
@@ -280,7 +348,7 @@ class _People:
             elif corruption == "nickname":
                 dup.first_name = rng.choice(NICKNAMES[row.first_name])
             elif corruption == "middle":
-                dup.middle_name = "" if dup.middle_name else _zipf_choice(rng, GIVEN[rng.choice("fm")])
+                dup.middle_name = "" if dup.middle_name else self.given[rng.choice("fm")](rng)
             elif corruption == "middle_in_first":
                 dup.first_name, dup.middle_name = f"{dup.first_name} {dup.middle_name}", ""
             elif corruption == "swap":
@@ -316,14 +384,15 @@ class _People:
 
 
 def generate(
-    seed: int, people: int = 10_000, signals: str = "all", sizes: tuple[int, int] = (5, 80)
+    seed: int, people: int = 10_000, signals: str = "all", sizes: tuple[int, int] = (5, 80), names: str = "small"
 ) -> list[list[Row]]:
     """About ``people`` people in customers of ``sizes`` people, with their duplicates.
 
-    ``signals`` is ``"all"`` or ``"names"`` (names and birthday alone).
+    ``signals`` is ``"all"`` or ``"names"`` (names and birthday alone); ``names`` the
+    :func:`vocabulary`.
     """
     rng = random.Random(seed)
-    make = _People(rng, signals)
+    make = _People(rng, signals, names)
     customers: list[list[Row]] = []
     made = 0
     while made < people:
@@ -331,7 +400,7 @@ def generate(
         rows: list[Row] = []
         if rng.random() < 0.3:
             for _family in range(rng.choice([1, 1, 2])):
-                surname = _zipf_choice(rng, SURNAMES)
+                surname = make.surnames(rng)
                 landline = _landline(rng)
                 shared_email = _email(rng, "family", surname, make.next_address + 1) if rng.random() < 0.3 else ""
                 make.next_address += 1

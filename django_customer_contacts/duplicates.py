@@ -35,15 +35,16 @@ groups at once.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connections, models, transaction
-from django.db.models import Count, F
+from django.db.models import Exists, F, OuterRef
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
@@ -80,6 +81,9 @@ REASONS = frozenset({"email", "phone", "name", "birthday"})
 #: A key more contacts of one customer share pairs none of them (scored matching).
 MAX_BLOCK = 100
 
+#: The blocking keys made of names (the birthday is the other).
+NAME_KEYS = frozenset(MATCH_KEY_FIELDS) - {"match_birthday"}
+
 #: Two contacts scoring less are taken to be different people: never in one group.
 CONFLICT_SCORE = 0.05
 
@@ -88,22 +92,30 @@ CONFLICT_SCORE = 0.05
 _MAX_CONFLICT_CHECKS = 2500
 
 
-@dataclass(frozen=True)
 class DuplicateLink:
-    """Two contacts of a group, how likely they are one person (``score``) and why."""
+    """Two contacts of a group, how likely they are one person (``score``) and why
+    (``reasons``, ``explanation``, ``comparison``: worked out when first asked for)."""
 
-    first_id: Any
-    second_id: Any
-    score: float
-    reasons: frozenset[str]
-    comparison: Comparison | None = None
+    def __init__(self, first_id: Any, second_id: Any, score: float, people: tuple[Person, Person]) -> None:
+        self.first_id, self.second_id, self.score = first_id, second_id, score
+        self._people = people
+
+    def __repr__(self) -> str:
+        return f"<DuplicateLink {self.first_id} ~ {self.second_id}: {self.score:.2f}>"
+
+    @functools.cached_property
+    def comparison(self) -> Comparison:
+        return compare(*self._people)
+
+    @property
+    def reasons(self) -> frozenset[str]:
+        """What speaks for one person: a subset of :data:`REASONS`."""
+        return self.comparison.reasons
 
     @property
     def explanation(self) -> str:
         """The evidence in words: ``"same birthday; first names bob and robert: nickname"``."""
-        if self.comparison is not None:
-            return self.comparison.explain()
-        return _("same %(keys)s") % {"keys": ", ".join(_reason_label(r) for r in sorted(self.reasons))}
+        return self.comparison.explain()
 
 
 class _Loader:
@@ -128,7 +140,6 @@ class _Loader:
         return self._contacts
 
 
-@dataclass(frozen=True, eq=False)
 class DuplicateGroup:
     """Contacts of one customer that are likely the same person.
 
@@ -140,11 +151,25 @@ class DuplicateGroup:
     evidence; ``score`` is the weakest of them (1.0 for exact matching).
     """
 
-    contact_ids: tuple[Any, ...]
-    customer_id: Any
-    reasons: frozenset[str]
-    links: tuple[DuplicateLink, ...]
-    _loader: _Loader = field(repr=False)
+    def __init__(
+        self,
+        contact_ids: tuple[Any, ...],
+        customer_id: Any,
+        reasons: frozenset[str] | None,
+        links: tuple[DuplicateLink, ...],
+        loader: _Loader,
+    ) -> None:
+        self.contact_ids, self.customer_id, self.links = contact_ids, customer_id, links
+        self._reasons, self._loader = reasons, loader
+
+    def __repr__(self) -> str:
+        return f"<DuplicateGroup {self.contact_ids}: {self.score:.2f}>"
+
+    @property
+    def reasons(self) -> frozenset[str]:
+        if self._reasons is None:
+            self._reasons = frozenset().union(*(link.reasons for link in self.links))
+        return self._reasons
 
     @property
     def contacts(self) -> list[AbstractContact]:
@@ -251,10 +276,14 @@ def find_matches(
     if contact.pk is not None:
         others = others.exclude(pk=contact.pk)
     keys = models.Q()
+    birthday = contact.match_birthday
     for name in MATCH_KEY_FIELDS:
         value = getattr(contact, name)
         if value:
             keys |= models.Q(**{name: value})
+    if birthday:
+        # As find_duplicate_contacts() pairs them: names alike, birthdays not different.
+        keys &= models.Q(match_birthday="") | models.Q(match_birthday=birthday)
     if emails:
         addresses = [email_key(address) for address in emails]
         keys |= models.Q(
@@ -374,9 +403,24 @@ def _scored_groups(queryset: models.QuerySet[AbstractContact], min_score: float)
     # A value too many contacts of a customer share (a placeholder birthday, a
     # switchboard number) pairs no one, and is no evidence when they are compared.
     common: dict[Any, set[tuple[str, Any]]] = defaultdict(set)
+    birthdays = blocks.birthdays
+    for (kind, _customer, _key), holders in blocks.items():
+        if kind == "match_birthday" and len(holders) > MAX_BLOCK:
+            for pk in holders:  # a placeholder: as good as no birthday
+                birthdays.pop(pk, None)
     for (kind, _customer, key), holders in blocks.items():
         if len(holders) <= MAX_BLOCK:
-            pairs.update(itertools.combinations(sorted(holders), 2))
+            if kind in NAME_KEYS:
+                # Two contacts with different birthdays are not one person, but for an
+                # address or a number in common (their own blocks); two with the same
+                # birthday share its block. A name key pairs a contact without a
+                # birthday (or with a placeholder, see above) with the others.
+                unborn = sorted(pk for pk in holders if pk not in birthdays)
+                born = sorted(pk for pk in holders if pk in birthdays)
+                pairs.update(itertools.combinations(unborn, 2))
+                pairs.update((a, b) if a < b else (b, a) for a in unborn for b in born)
+            else:
+                pairs.update(itertools.combinations(sorted(holders), 2))
         elif kind in ("match_birthday", "email", "phone"):
             for pk in holders:
                 common[pk].add((kind, key))
@@ -431,13 +475,11 @@ def _scored_groups(queryset: models.QuerySet[AbstractContact], min_score: float)
         members[new] = ma + mb
         members.pop(old, None)
         linked[new] = [*linked.pop(ra, []), *linked.pop(rb, []), (a, b)]
-    loader = _Loader(queryset, found.names)
+    loader = _Loader(queryset, found.names(queryset.model, (pk for ids in members.values() for pk in ids)))
     groups = []
     for top, ids in members.items():
-        comparisons = [(a, b, compare(records[a], records[b])) for a, b in sorted(linked[top])]
-        links = tuple(DuplicateLink(a, b, c.score, c.reasons, c) for a, b, c in comparisons)
-        reasons = frozenset().union(*(link.reasons for link in links))
-        groups.append(DuplicateGroup(tuple(sorted(ids)), found.customers[top], reasons, links, loader))
+        links = tuple(DuplicateLink(a, b, scores[a, b], (records[a], records[b])) for a, b in sorted(linked[top]))
+        groups.append(DuplicateGroup(tuple(sorted(ids)), found.customers[top], None, links, loader))
     loader.pks = [pk for group in groups for pk in group.contact_ids]
     return sorted(groups, key=lambda group: group.contact_ids[0])
 
@@ -487,9 +529,7 @@ def _exact_groups(queryset: models.QuerySet[AbstractContact]) -> list[DuplicateG
 # -- the database work ---------------------------------------------------------------------
 
 
-def _blocks(
-    queryset: models.QuerySet[AbstractContact], key_fields: Sequence[str]
-) -> dict[tuple[str, Any, Any], list[Any]]:
+def _blocks(queryset: models.QuerySet[AbstractContact], key_fields: Sequence[str]) -> _Blocks:
     """Who shares which key: ``(kind, customer pk, key) -> contact pks``, in one query.
 
     ``kind`` is a key field of the contact (only keys that more than one contact of a
@@ -502,70 +542,93 @@ def _blocks(
     scope = queryset.order_by()
     parts: list[str] = []
     params: list[Any] = []
+    kinds: list[str] = []  # the kind of key each part of the query answers, by its number
 
-    def add(part: models.QuerySet[Any], template: str) -> None:
-        try:
-            sql, part_params = part.query.get_compiler(using).as_sql()
-        except EmptyResultSet:  # queryset.none()
-            return
-        parts.append(template.format(sql=sql))
-        params.extend(part_params)
+    def add(kind: str, template: str, *parts_sql: models.QuerySet[Any]) -> None:
+        compiled = [part.query.get_compiler(using).as_sql() for part in parts_sql]
+        parts.append(template.format(*(sql for sql, _params in compiled), number=len(kinds)))
+        params.extend(param for _sql, part_params in compiled for param in part_params)
+        kinds.append(kind)
 
-    for name in key_fields:
-        members = scope.exclude(**{name: ""}).values(m_pk=F("pk"), m_customer=F("customer_id"), m_key=F(name))
-        shared = (
-            scope.exclude(**{name: ""})
-            .values(g_customer=F("customer_id"), g_key=F(name))
-            .annotate(g_count=Count("pk"))
-            .filter(g_count__gt=1)
-            .values("g_customer", "g_key")
-        )
-        try:
-            shared_sql, shared_params = shared.query.get_compiler(using).as_sql()
-        except EmptyResultSet:
-            return {}
-        add(
-            members,
-            f"SELECT '{name}', m.m_pk, m.m_customer, m.m_key FROM ({{sql}}) m "
-            f"JOIN ({shared_sql}) g ON g.g_customer = m.m_customer AND g.g_key = m.m_key",
-        )
-        params.extend(shared_params)
     quote = connection.ops.quote_name
-    contacts = scope.values(s_pk=F("pk"), s_customer=F("customer_id"))
-    for kind, point_model, column in (("email", ContactEmail, "email_normalized"), ("phone", ContactPhone, "number")):
-        table = quote(point_model._meta.db_table)
-        key = quote(cast(str, cast("models.Field[Any, Any]", point_model._meta.get_field(column)).column))
-        contact_id = quote(cast(str, cast("models.Field[Any, Any]", point_model._meta.get_field("contact")).column))
-        # Driven by the values held more than once in the whole table (its index answers
-        # that); MySQL and MariaDB group them by collation, which may pair a few
-        # spellings too many: the blocks are made of exact values below.
-        add(
-            contacts,
-            f"SELECT '{kind}', p.{contact_id}, s.s_customer, p.{key} "
-            f"FROM (SELECT {key} AS r_key FROM {table} WHERE {key} <> '' GROUP BY {key} HAVING COUNT(*) > 1) r "
-            f"JOIN {table} p ON p.{key} = r.r_key "
-            f"JOIN ({{sql}}) s ON s.s_pk = p.{contact_id}",
-        )
+    try:
+        for name in key_fields:
+            # Each contact holding a key another contact of its customer holds: EXISTS
+            # over the index of customer and key, which every database runs as a lookup
+            # per contact (a GROUP BY of the whole table joined back was slower on MariaDB).
+            others = scope.filter(customer_id=OuterRef("customer_id"), **{name: OuterRef(name)}).exclude(
+                pk=OuterRef("pk")
+            )
+            members = (
+                scope.exclude(**{name: ""})
+                .filter(Exists(others))
+                .values(m_pk=F("pk"), m_customer=F("customer_id"), m_key=F(name), m_birthday=F("match_birthday"))
+            )
+            add(name, "SELECT {number}, m.m_pk, m.m_customer, m.m_key, m.m_birthday FROM ({0}) m", members)
+        contacts = scope.values(s_pk=F("pk"), s_customer=F("customer_id"))
+        for kind, model, column in (("email", ContactEmail, "email_normalized"), ("phone", ContactPhone, "number")):
+            table = quote(model._meta.db_table)
+            key = quote(cast(str, cast("models.Field[Any, Any]", model._meta.get_field(column)).column))
+            pk = quote(cast(str, model._meta.pk.column))
+            contact_id = quote(cast(str, cast("models.Field[Any, Any]", model._meta.get_field("contact")).column))
+            # Addresses and numbers another row holds (the key's index answers that);
+            # MySQL and MariaDB compare them by collation, which may pair a few
+            # spellings too many: the blocks are made of exact values below.
+            add(
+                kind,
+                f"SELECT {{number}}, p.{contact_id}, s.s_customer, p.{key}, '' "
+                f"FROM {table} p JOIN ({{0}}) s ON s.s_pk = p.{contact_id} "
+                f"WHERE p.{key} <> '' AND EXISTS "
+                f"(SELECT 1 FROM {table} q WHERE q.{key} = p.{key} AND q.{pk} <> p.{pk})",
+                contacts,
+            )
+    except EmptyResultSet:  # queryset.none()
+        return _Blocks()
     if not parts:
-        return {}
-    blocks: dict[tuple[str, Any, Any], list[Any]] = defaultdict(list)
-    to_pk = queryset.model._meta.pk.to_python
-    to_customer = queryset.model._meta.get_field("customer").target_field.to_python
+        return _Blocks()
+    blocks = _Blocks()
+    to_pk = _converter(queryset.model._meta.pk)
+    to_customer = _converter(queryset.model._meta.get_field("customer").target_field)
+    birthdays = blocks.birthdays
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
-        for kind, pk, customer_id, key in cursor.fetchall():
-            kind = kind.decode() if isinstance(kind, bytes) else kind
-            blocks[kind, to_customer(customer_id), key].append(to_pk(pk))
+        for kind, pk, customer_id, key, birthday in cursor.fetchall():
+            pk = to_pk(pk)
+            blocks[kinds[kind], to_customer(customer_id), key].append(pk)
+            if birthday:
+                birthdays[pk] = birthday
     return blocks
+
+
+def _converter(model_field: Any) -> Any:
+    """``model_field.to_python``, or nothing to do for integer keys (the drivers give ints)."""
+    if isinstance(model_field, models.IntegerField | models.AutoField):
+        return int
+    return model_field.to_python
+
+
+class _Blocks(defaultdict[tuple[str, Any, Any], list[Any]]):
+    """``_blocks()``' answer: ``(kind, customer pk, key) -> contact pks``; ``birthdays``,
+    the birthday keys of the contacts in the name keys' blocks."""
+
+    def __init__(self) -> None:
+        super().__init__(list)
+        self.birthdays: dict[Any, str] = {}
 
 
 @dataclass(frozen=True)
 class _Records:
-    """What the scored search read of the candidates, by pk."""
+    """What the scored search read of the candidates, by pk: what comparing needs, the
+    customer, and the values their names are made of (made into names only for the
+    contacts that end up in a group)."""
 
     persons: dict[Any, Person]
     customers: dict[Any, Any]
-    names: dict[Any, str]
+    rows: dict[Any, dict[str, Any]]
+
+    def names(self, model: type[models.Model], pks: Iterable[Any]) -> dict[Any, str]:
+        name = _Namer(model)
+        return {pk: name(self.rows[pk]) for pk in pks}
 
 
 def _records(
@@ -587,22 +650,20 @@ def _records(
     for contact_id, number, kind in _points(ContactPhone, queryset.db, pks, ["contact_id", "e164", "kind"]):
         phones[contact_id].append((number, kind))
     found = _Records({}, {}, {})
-    name = _Namer(queryset.model)
     for row in rows:
         pk = row["pk"]
-        ignored = common.get(pk, set())
-        birthday = None if any(kind == "match_birthday" for kind, _key in ignored) else row["birthday"]
+        ignored = common.get(pk)
+        birthday, addresses, numbers = row["birthday"], emails.get(pk, ()), phones.get(pk, ())
+        if ignored:
+            if any(kind == "match_birthday" for kind, _key in ignored):
+                birthday = None
+            addresses = [address for address in addresses if ("email", address) not in ignored]
+            numbers = [(number, kind) for number, kind in numbers if ("phone", number) not in ignored]
         found.persons[pk] = Person.build(
-            pk,
-            row["first_name"],
-            row["middle_name"],
-            row["last_name"],
-            birthday,
-            [address for address in emails[pk] if ("email", address) not in ignored],
-            [(number, kind) for number, kind in phones[pk] if ("phone", number) not in ignored],
+            pk, row["first_name"], row["middle_name"], row["last_name"], birthday, addresses, numbers, normalized=True
         )
         found.customers[pk] = row["customer_id"]
-        found.names[pk] = name(row)
+        found.rows[pk] = row
     return found
 
 

@@ -31,8 +31,9 @@ from __future__ import annotations
 import datetime
 import functools
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from django.utils.functional import Promise
@@ -82,8 +83,10 @@ WEIGHTS: dict[str, float] = {
 MOBILE_KINDS = frozenset({"mobile"})
 
 
-@dataclass(frozen=True, slots=True)
-class Person:
+_NO_PHONES: Mapping[str, str] = MappingProxyType({})
+
+
+class Person(NamedTuple):
     """What comparing a contact needs: folded names, birthday, addresses and numbers."""
 
     pk: Any
@@ -94,7 +97,7 @@ class Person:
     emails: frozenset[str] = frozenset()
     mailboxes: frozenset[str] = frozenset()
     #: E.164 number -> kind (``"mobile"``, ``"home"``, …).
-    phones: dict[str, str] = field(default_factory=dict)
+    phones: Mapping[str, str] = _NO_PHONES
 
     @classmethod
     def build(
@@ -106,18 +109,21 @@ class Person:
         birthday: datetime.date | None = None,
         emails: Iterable[str] = (),
         phones: Iterable[tuple[str, str]] = (),
+        *,
+        normalized: bool = False,
     ) -> Person:
-        """From a contact's values; ``emails`` as typed or normalised, ``phones`` as ``(e164, kind)``."""
+        """From a contact's values; ``emails`` as typed (``normalized``: as ``email_key()``
+        gives them, as stored), ``phones`` as ``(e164, kind)``."""
         first_words = fold_name(first_name).split()
-        addresses = [address for address in emails if address]
+        keys = frozenset(address if normalized else email_key(address) for address in emails if address)
         return cls(
             pk=pk,
             given=first_words[0] if first_words else "",
             middle=(*first_words[1:], *fold_name(middle_name).split()),
             surname=fold_name(last_name),
             birthday=birthday,
-            emails=frozenset(email_key(address) for address in addresses),
-            mailboxes=frozenset(email_match_key(address) for address in addresses),
+            emails=keys,
+            mailboxes=frozenset(email_match_key(key, normalized=True) for key in keys),
             phones={str(number): kind for number, kind in phones if number},
         )
 

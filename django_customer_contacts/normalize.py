@@ -9,6 +9,7 @@ address" or "the same number" means.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -88,6 +89,7 @@ _LETTER_FOLDS = str.maketrans(
 _JOINERS = frozenset("'\u2019\u02bc`\u00b4")  # apostrophes, typographic ones too
 
 
+@functools.lru_cache(maxsize=1 << 16)  # names repeat: duplicate detection folds thousands
 def fold_name(value: str) -> str:
     """A name as duplicate detection compares it: casefolded, without accents and
     punctuation, single-spaced: ``"  O'Brien-ÁLVAREZ "`` -> ``"obrien alvarez"``."""
@@ -164,16 +166,17 @@ class MatchKeys(NamedTuple):
     """A contact's blocking keys: two contacts of one customer are compared when they
     share one (see ``duplicates``).
 
-    Each name key pairs one name's sound with one letter of the other name — the
-    surname's sound with the given name's first letter, say — so that a typo in one
-    name leaves a key of the other intact. The two keys of a kind are stored in sorted
-    order (``low``, ``high``): with first and last name swapped, the pair is the same.
+    Each name key pairs one name's sound with two letters of the other name — the
+    surname's sound with the given name's first two letters, say — so that a typo in
+    one name leaves a key of the other intact. The two keys of a kind are stored in
+    sorted order (``low``, ``high``): with first and last name swapped, the pair is the
+    same.
     """
 
-    #: The sounds of the surname and the given name, each with the other's first letter.
+    #: The sounds of the surname and the given name, each with the other's first two letters.
     initial_low: str
     initial_high: str
-    #: The same with the other name's last letter: a typo at the start of a name leaves it.
+    #: The same with the other name's last two letters: a typo at the start of a name leaves it.
     final_low: str
     final_high: str
     #: :func:`birthday_key`.
@@ -195,8 +198,8 @@ def match_keys(first_name: str, last_name: str, birthday: datetime.date | None) 
         return MatchKeys("", "", "", "", birthday_part)
     given = canonical_given_name(given)
     given_code, surname_code = phonetic_code(given), phonetic_code(surname)
-    initial_low, initial_high = sorted((f"{surname_code} {given_code[0]}", f"{given_code} {surname_code[0]}"))
-    final_low, final_high = sorted((f"{surname_code} {given[-1]}", f"{given_code} {surname[-1]}"))
+    initial_low, initial_high = sorted((f"{surname_code} {given[:2]}", f"{given_code} {surname[:2]}"))
+    final_low, final_high = sorted((f"{surname_code} {given[-2:]}", f"{given_code} {surname[-2:]}"))
     return MatchKeys(
         initial_low[:MATCH_KEY_LENGTH],
         initial_high[:MATCH_KEY_LENGTH],
@@ -219,11 +222,11 @@ def email_key(address: str) -> str:
     return _fit(folded, EMAIL_KEY_LENGTH)
 
 
-def email_match_key(address: str) -> str:
+def email_match_key(address: str, *, normalized: bool = False) -> str:
     """The mailbox an address reaches, as duplicate detection compares it: the
     :func:`email_key` without a ``+tag`` (``"Jane.Smith+crm@Example.org"`` ->
-    ``"jane.smith@example.org"``)."""
-    key = email_key(address)
+    ``"jane.smith@example.org"``). ``normalized``: ``address`` is an ``email_key()`` already."""
+    key = address if normalized else email_key(address)
     local, at, domain = key.rpartition("@")
     if not at:
         return key

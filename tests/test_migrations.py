@@ -105,5 +105,5 @@ def test_migration_0007_computes_the_blocking_keys_of_existing_contacts(transact
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
     bob.refresh_from_db()
-    assert bob.match_initial_low == "r163 s"
+    assert bob.match_initial_low == "r163 sm"
     assert [group.contact_ids for group in find_duplicate_contacts()] == [(bob.pk, robert.pk)]
