@@ -123,12 +123,21 @@ def timed_out(connection, seconds: int, call):
             cursor.execute(f"SET statement_timeout = {seconds * 1000}")
         elif connection.vendor == "mysql":
             cursor.execute(f"SET SESSION max_statement_time = {seconds}")
+    timer = None
+    if connection.vendor == "sqlite":  # no statement timeout: interrupt it from a timer
+        import threading
+
+        connection.ensure_connection()
+        timer = threading.Timer(seconds, connection.connection.interrupt)
+        timer.start()
     start = time.perf_counter()
     try:
         result = call()
     except DatabaseError:
         return None, None
     finally:
+        if timer is not None:
+            timer.cancel()
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute("SET statement_timeout = 0")

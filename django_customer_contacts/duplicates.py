@@ -408,15 +408,21 @@ def _scored_groups(queryset: models.QuerySet[AbstractContact], min_score: float)
         if kind == "match_birthday" and len(holders) > MAX_BLOCK:
             for pk in holders:  # a placeholder: as good as no birthday
                 birthdays.pop(pk, None)
+    add_pair = pairs.add
     for (kind, _customer, key), holders in blocks.items():
-        if len(holders) <= MAX_BLOCK:
+        size = len(holders)
+        if size == 2:  # most blocks: one pair
+            a, b = holders
+            if kind not in NAME_KEYS or a not in birthdays or b not in birthdays:
+                add_pair((a, b) if a < b else (b, a))
+        elif size <= MAX_BLOCK:
             if kind in NAME_KEYS:
                 # Two contacts with different birthdays are not one person, but for an
                 # address or a number in common (their own blocks); two with the same
                 # birthday share its block. A name key pairs a contact without a
                 # birthday (or with a placeholder, see above) with the others.
                 unborn = sorted(pk for pk in holders if pk not in birthdays)
-                born = sorted(pk for pk in holders if pk in birthdays)
+                born = [pk for pk in holders if pk in birthdays]
                 pairs.update(itertools.combinations(unborn, 2))
                 pairs.update((a, b) if a < b else (b, a) for a in unborn for b in born)
             else:
