@@ -77,7 +77,7 @@ WEIGHTS: dict[str, float] = {
     "email_none_shared": -1.0,
     "mobile_same": 3.5,
     "phone_same": 0.5,  # a landline, a switchboard: households and offices share them
-    "phone_none_shared": -1.25,
+    "phone_none_shared": -1.25,  # both have a mobile, none in common
 }
 
 MOBILE_KINDS = frozenset({"mobile"})
@@ -337,16 +337,23 @@ def _weigh(a: Person, b: Person, evidence: list[Evidence] | None) -> float:  # o
         params = ()
         numbers = a.phones.keys() & b.phones.keys()
         mobile = [n for n in sorted(numbers) if a.phones[n] in MOBILE_KINDS and b.phones[n] in MOBILE_KINDS]
+        key = ""
         if mobile:
             key, text, params = "mobile_same", MOBILE_SAME_TEXT, (("number", mobile[0]),)
         elif numbers:
             key, text, params = "phone_same", PHONE_SAME_TEXT, (("number", min(numbers)),)
-        else:
+        elif _has_mobile(a) and _has_mobile(b):
+            # Different mobiles: two people. A mobile and a work line: one may have both.
             key, text = "phone_none_shared", PHONE_NONE_SHARED_TEXT
-        total += W[key]
-        if evidence is not None:
-            evidence.append(Evidence("phone", W[key], text, params))
+        if key:
+            total += W[key]
+            if evidence is not None:
+                evidence.append(Evidence("phone", W[key], text, params))
     return total
+
+
+def _has_mobile(person: Person) -> bool:
+    return any(kind in MOBILE_KINDS for kind in person.phones.values())
 
 
 def _logistic(total: float) -> float:

@@ -360,3 +360,19 @@ def test_find_matches_reads_the_points_typed_in_a_form(person, customer):
     [(match, comparison)] = find_matches(new)
     assert match == robert
     assert "same mobile +447911123456" in comparison.explain()
+
+
+def test_a_mobile_on_one_and_a_work_line_on_the_other_is_no_evidence_against(person):
+    """The example CRM's planted "name duplicate": the same name, another kind of number."""
+    jane, twin = person("Jane", "Smith"), person("jane", "SMITH")
+    jane.add_phone("07911 123456", kind="mobile")
+    twin.add_phone("020 7946 0018", kind="work")
+    [group] = find_duplicate_contacts()
+    assert "phone" not in group.explanation
+
+
+def test_different_mobiles_speak_against(person):
+    jane, other = person("Jane", "Smith"), person("Jane", "Smith")
+    jane.add_phone("07911 123456", kind="mobile")
+    other.add_phone("07912 345678", kind="mobile")
+    assert find_duplicate_contacts() == []
