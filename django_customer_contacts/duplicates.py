@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connections, models, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Count, Exists, F, OuterRef
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
@@ -559,18 +559,40 @@ def _blocks(queryset: models.QuerySet[AbstractContact], key_fields: Sequence[str
     quote = connection.ops.quote_name
     try:
         for name in key_fields:
-            # Each contact holding a key another contact of its customer holds: EXISTS
-            # over the index of customer and key, which every database runs as a lookup
-            # per contact (a GROUP BY of the whole table joined back was slower on MariaDB).
-            others = scope.filter(customer_id=OuterRef("customer_id"), **{name: OuterRef(name)}).exclude(
-                pk=OuterRef("pk")
+            members = scope.exclude(**{name: ""}).values(
+                m_pk=F("pk"), m_customer=F("customer_id"), m_key=F(name), m_birthday=F("match_birthday")
             )
-            members = (
+            if name in MATCH_KEY_FIELDS:
+                # Each contact holding a key another contact of its customer holds: EXISTS
+                # over the index of customer and key, a lookup per contact on every
+                # database (a GROUP BY of the whole table joined back was slower on MariaDB).
+                others = scope.filter(customer_id=OuterRef("customer_id"), **{name: OuterRef(name)}).exclude(
+                    pk=OuterRef("pk")
+                )
+                add(
+                    name,
+                    "SELECT {number}, m.m_pk, m.m_customer, m.m_key, m.m_birthday FROM ({0}) m",
+                    members.filter(Exists(others)),
+                )
+                continue
+            # A key without an index of its own with the customer (name_key): the keys
+            # more than one contact of a customer holds, grouped, then joined back. (An
+            # EXISTS would go through the customer's index on SQLite: quadratic in the
+            # contacts of one customer.)
+            shared = (
                 scope.exclude(**{name: ""})
-                .filter(Exists(others))
-                .values(m_pk=F("pk"), m_customer=F("customer_id"), m_key=F(name), m_birthday=F("match_birthday"))
+                .values(g_customer=F("customer_id"), g_key=F(name))
+                .annotate(g_count=Count("pk"))
+                .filter(g_count__gt=1)
+                .values("g_customer", "g_key")
             )
-            add(name, "SELECT {number}, m.m_pk, m.m_customer, m.m_key, m.m_birthday FROM ({0}) m", members)
+            add(
+                name,
+                "SELECT {number}, m.m_pk, m.m_customer, m.m_key, m.m_birthday FROM ({0}) m "
+                "JOIN ({1}) g ON g.g_customer = m.m_customer AND g.g_key = m.m_key",
+                members,
+                shared,
+            )
         contacts = scope.values(s_pk=F("pk"), s_customer=F("customer_id"))
         for kind, model, column in (("email", ContactEmail, "email_normalized"), ("phone", ContactPhone, "number")):
             table = quote(model._meta.db_table)
