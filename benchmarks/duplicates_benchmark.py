@@ -1,19 +1,26 @@
-"""Time ``find_duplicate_contacts()`` over 100,000 contacts.
+"""Time ``find_duplicate_contacts()`` at scale, beside the exact-only detection of 0.1.
 
-    python benchmarks/duplicates_benchmark.py --db postgres
-    python benchmarks/duplicates_benchmark.py --db sqlite --contacts 20000
+    python benchmarks/duplicates_benchmark.py --db postgres                       # 100,000 contacts
+    python benchmarks/duplicates_benchmark.py --db mariadb --contacts 100000 --big 20000
+    python benchmarks/duplicates_benchmark.py --db postgres --contacts 1000000 --legacy-timeout 120
 
-10 contacts per customer, each with one email and one phone; about 3% of the contacts
-repeat a sibling's email (in other letter case), 3% a sibling's phone and 3% a sibling's
-name (with other accents and case), so groups also chain across keys. Prints the best
-of ``--repeat`` runs of the whole call (the grouping query and reading the contacts),
-and of the grouping query alone.
+The contacts are ``duplicates_data.generate()``'s (names from common and rare ones,
+birthdays, an email and a mobile each mostly, families sharing a landline, a third of
+the people with a corrupted duplicate), dealt out ``--per-customer`` (10) to a customer:
+``--contacts`` 100,000 are 10,000 customers. ``--big`` adds one customer with that
+many contacts (20,000): its blocks are the largest. Times are the best of
+``--repeat`` runs, each of the whole call that a list page makes — the candidate
+query, the comparisons, the groups with their names — and, apart, reading the model
+instances of every group (``group.contacts``), which only a caller that asks pays for.
+
+"0.1 exact" is the previous release's detection (``legacy_duplicates.py``: its
+recursive grouping query and ``in_bulk()``), run once under a statement timeout of
+``--legacy-timeout`` seconds; "exact" is today's ``exact=True`` on the stored keys.
 """
 
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 import time
 from pathlib import Path
@@ -22,55 +29,83 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from duplicates_data import Row, generate  # noqa: E402
 from merge_benchmark import setup  # noqa: E402
 
-FIRST = ["Jane", "José", "Ana", "Björn", "Zoë", "Li", "Omar", "Chloé", "Raj", "Eva", "Noé", "Ida"]
-LAST = ["Smith", "Álvarez", "Müller", "O'Brien", "Nguyen", "Kowalski", "Dubois", "Rossi", "Svensson"]
+#: The vocabulary of names (see ``duplicates_data.vocabulary``): set by --names.
+NAMES = "large"
 
 
-def populate(contacts: int, batch: int = 5_000) -> None:
+def rows_for(contacts: int, seed: int) -> list[Row]:
+    """About ``contacts`` generated rows (duplicates included), cut to exactly that many."""
+    rows: list[Row] = []
+    people = int(contacts / 1.45) + 10
+    while len(rows) < contacts:
+        for customer in generate(seed, people=people, sizes=(10, 40), names=NAMES):
+            rows.extend(customer)
+        seed += 1000
+    return rows[:contacts]
+
+
+def populate(contacts: int, per_customer: int, big: int, batch: int = 5_000) -> None:
     from django_customer_contacts import get_contact_model, get_customer_model
     from django_customer_contacts.models import ContactEmail, ContactPhone
-    from django_customer_contacts.normalize import name_key
+    from django_customer_contacts.normalize import email_key, name_key, parse_phone
 
-    rng = random.Random(42)
     customer_model, contact_model = get_customer_model(), get_contact_model()
-    customers = customer_model.objects.bulk_create(customer_model(name=f"Customer {i}") for i in range(contacts // 10))
-    for start in range(0, contacts, batch):
-        people = []
-        for i in range(start, min(start + batch, contacts)):
-            first = f"{rng.choice(FIRST)}{i}"  # unique names, but for the copies below
-            last = rng.choice(LAST)
-            if i % 10 and rng.random() < 0.03:
-                first, last = people[-1].first_name.upper(), people[-1].last_name.lower()
-            people.append(
-                contact_model(
-                    customer=customers[i // 10],
-                    first_name=first,
-                    last_name=last,
-                    name_key=name_key(f"{first} {last}"),
+    plan: list[tuple[int, list[Row]]] = []
+    rows = rows_for(contacts, seed=7)
+    plan += [(per_customer, rows)]
+    if big:
+        plan += [(big, rows_for(big, seed=8))]
+    for size, all_rows in plan:
+        big_customer = customer_model.objects.create(name="Big customer") if size == big else None
+        for start in range(0, len(all_rows), batch):
+            chunk = all_rows[start : start + batch]
+            customers = (
+                [big_customer]
+                if big_customer is not None
+                else customer_model.objects.bulk_create(
+                    customer_model(name=f"Customer {(start + i) // size}") for i in range(0, len(chunk), size)
                 )
             )
-        people = contact_model.objects.bulk_create(people)
-        emails, phones = [], []
-        for offset, person in enumerate(people):
-            i = start + offset
-            address = f"person{i}@example.com"
-            number = f"+4479{10000000 + i:08d}"
-            if i % 10 and rng.random() < 0.03:
-                address = emails[-1].email.upper()
-            if i % 10 and rng.random() < 0.03:
-                number = str(phones[-1].number)
-            emails.append(
-                ContactEmail(contact=person, email=address, email_normalized=address.lower(), is_primary=True)
-            )
-            phones.append(ContactPhone(contact=person, number=number, is_primary=True))
-        ContactEmail.objects.bulk_create(emails)
-        ContactPhone.objects.bulk_create(phones)
+            people = []
+            for offset, row in enumerate(chunk):
+                contact = contact_model(
+                    customer=customers[0] if big_customer is not None else customers[offset // size],
+                    first_name=row.first_name,
+                    middle_name=row.middle_name,
+                    last_name=row.last_name,
+                    birthday=row.birthday,
+                )
+                contact.name_key = name_key(contact.full_name)
+                contact.set_match_keys()
+                people.append(contact)
+            people = contact_model.objects.bulk_create(people)
+            emails, phones = [], []
+            for contact, row in zip(people, chunk, strict=True):
+                for index, address in enumerate(dict.fromkeys(row.emails)):
+                    emails.append(
+                        ContactEmail(
+                            contact=contact,
+                            email=address.strip(),
+                            email_normalized=email_key(address),
+                            is_primary=not index,
+                        )
+                    )
+                seen = set()
+                for index, (number, kind) in enumerate(row.phones):
+                    parsed = parse_phone(number)
+                    if parsed is None or parsed.as_e164 in seen:
+                        continue
+                    seen.add(parsed.as_e164)
+                    phones.append(ContactPhone(contact=contact, number=parsed.as_e164, kind=kind, is_primary=not index))
+            ContactEmail.objects.bulk_create(emails)
+            ContactPhone.objects.bulk_create(phones)
 
 
 def best_of(repeat: int, call):
-    best = None
+    best, result = None, None
     for _ in range(repeat):
         start = time.perf_counter()
         result = call()
@@ -79,53 +114,113 @@ def best_of(repeat: int, call):
     return best, result
 
 
+def timed_out(connection, seconds: int, call):
+    """``call()``'s time and result, or ``(None, None)`` past the statement timeout."""
+    from django.db import DatabaseError
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SET statement_timeout = {seconds * 1000}")
+        elif connection.vendor == "mysql":
+            cursor.execute(f"SET SESSION max_statement_time = {seconds}")
+    timer = None
+    if connection.vendor == "sqlite":  # no statement timeout: interrupt it from a timer
+        import threading
+
+        connection.ensure_connection()
+        timer = threading.Timer(seconds, connection.connection.interrupt)
+        timer.start()
+    start = time.perf_counter()
+    try:
+        result = call()
+    except DatabaseError:
+        return None, None
+    finally:
+        if timer is not None:
+            timer.cancel()
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET statement_timeout = 0")
+            elif connection.vendor == "mysql":
+                cursor.execute("SET SESSION max_statement_time = 0")
+    return time.perf_counter() - start, result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", choices=["sqlite", "postgres"], default="postgres")
+    parser.add_argument("--db", choices=["sqlite", "postgres", "mariadb"], default="postgres")
     parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--per-customer", type=int, default=10)
+    parser.add_argument("--big", type=int, default=0, help="also one customer with this many contacts")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--names", choices=["large", "small"], default="large", help="name vocabulary (see duplicates_data.py)"
+    )
+    parser.add_argument("--legacy-timeout", type=int, default=60, help="seconds (0: skip the 0.1 detection)")
     args = parser.parse_args()
+    global NAMES
+    NAMES = args.names
     setup(args.db)
 
     from django.db import connection
+    from legacy_duplicates import find_duplicate_contacts as legacy_find
 
+    from django_customer_contacts import get_contact_model
     from django_customer_contacts.services import find_duplicate_contacts
 
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         start = time.perf_counter()
-        populate(args.contacts)
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
-        print(f"{connection.vendor}: {args.contacts:,} contacts written in {time.perf_counter() - start:.1f} s")
+        populate(args.contacts, args.per_customer, args.big)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("VACUUM ANALYZE")  # as autovacuum leaves a table: index-only scans work
+            elif connection.vendor == "mysql":
+                for table in (
+                    "customer_contacts_contact",
+                    "customer_contacts_contactemail",
+                    "customer_contacts_contactphone",
+                ):
+                    cursor.execute(f"ANALYZE TABLE {table}")
+        total = get_contact_model().objects.count()
+        print(
+            f"{connection.vendor} {connection.Database.__name__}: {total:,} contacts "
+            f"({args.contacts:,} by {args.per_customer}{f' + one customer with {args.big:,}' if args.big else ''}) "
+            f"written in {time.perf_counter() - start:.0f} s",
+            flush=True,
+        )
 
-        total, groups = best_of(args.repeat, find_duplicate_contacts)
-        query_only, _ = best_of(args.repeat, _grouping_query)
-        in_groups = sum(len(group.contacts) for group in groups)
-        reasons = {reason: sum(reason in group.reasons for group in groups) for reason in ("email", "phone", "name")}
-        print(f"{len(groups):,} groups, {in_groups:,} contacts in them, groups by reason: {reasons}")
-        print(f"find_duplicate_contacts(): {total * 1000:.0f} ms (best of {args.repeat})")
-        print(f"grouping query alone:      {query_only * 1000:.0f} ms")
+        def listing(**kwargs):
+            groups = find_duplicate_contacts(**kwargs)
+            for group in groups:
+                group.names  # what a list page shows  # noqa: B018
+            return groups
+
+        scored, groups = best_of(args.repeat, listing)
+        read_start = time.perf_counter()
+        instances = sum(len(group.contacts) for group in find_duplicate_contacts())
+        with_instances = time.perf_counter() - read_start
+        exact, exact_groups = best_of(args.repeat, lambda: listing(exact=True))
+        exact_read_start = time.perf_counter()
+        exact_instances = sum(len(group.contacts) for group in find_duplicate_contacts(exact=True))
+        exact_with_instances = time.perf_counter() - exact_read_start
+        for label, found, elapsed, read, read_elapsed in (
+            ("scored:   ", groups, scored, instances, with_instances),
+            ("exact:    ", exact_groups, exact, exact_instances, exact_with_instances),
+        ):
+            with_read = f"with the {read:,} instances {read_elapsed * 1000:,.0f} ms"
+            print(f"{label} {len(found):,} groups, {elapsed * 1000:,.0f} ms; {with_read}", flush=True)
+        if args.legacy_timeout:
+            elapsed, legacy_groups = timed_out(connection, args.legacy_timeout, legacy_find)
+            if elapsed is None:
+                print(f"0.1 exact: stopped after the {args.legacy_timeout} s statement timeout", flush=True)
+            else:
+                print(
+                    f"0.1 exact: {len(legacy_groups):,} groups, {elapsed * 1000:,.0f} ms (instances included)",
+                    flush=True,
+                )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
-
-
-def _grouping_query():
-    """The grouping query without reading the contacts: ``in_bulk`` stubbed out."""
-    from unittest import mock
-
-    from django.db.models import QuerySet
-
-    from django_customer_contacts.services import find_duplicate_contacts
-
-    with mock.patch.object(QuerySet, "in_bulk", lambda self, ids: {pk: _Stub(pk) for pk in ids}):
-        return find_duplicate_contacts()
-
-
-class _Stub:
-    def __init__(self, pk):
-        self.pk = pk
 
 
 if __name__ == "__main__":

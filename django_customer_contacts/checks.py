@@ -11,7 +11,7 @@ from django.core.checks import Error, Tags, register
 from django.db import models
 from django.utils.module_loading import import_string
 
-from .conf import DEFAULTS, EMAIL_UNIQUE_CHOICES, app_settings
+from .conf import DEFAULTS, DUPLICATE_MATCHING_CHOICES, EMAIL_UNIQUE_CHOICES, app_settings
 
 BOOLEAN_OPTIONS = ("AUTO_PRIMARY", "EMAIL_EDITABLE", "SMS_ENABLED")
 COUNT_OPTIONS = ("UNUSED_AFTER_DAYS", "UNUSED_REVIEW_THRESHOLD")
@@ -164,6 +164,23 @@ def check_options() -> list[Error]:
                     id="customer_contacts.E007",
                 )
             )
+    if options.get("DUPLICATE_MATCHING", "scored") not in DUPLICATE_MATCHING_CHOICES:
+        errors.append(
+            Error(
+                f"CUSTOMER_CONTACTS['DUPLICATE_MATCHING'] = {options['DUPLICATE_MATCHING']!r} is not "
+                "'scored' or 'exact'.",
+                id="customer_contacts.E014",
+            )
+        )
+    score = options.get("DUPLICATE_MIN_SCORE", 0.5)
+    if isinstance(score, bool) or not isinstance(score, int | float) or not 0 < score <= 1:
+        errors.append(
+            Error(
+                f"CUSTOMER_CONTACTS['DUPLICATE_MIN_SCORE'] must be a number above 0 and at most 1, not {score!r}.",
+                hint="0.5, the default, was chosen on generated data: see “Finding duplicates” in the docs.",
+                id="customer_contacts.E015",
+            )
+        )
     for name in COUNT_OPTIONS:
         value = options.get(name, 1)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:

@@ -32,7 +32,11 @@ DEFAULTS: dict[str, Any] = {
     "CUSTOMER_ACCESS": None,
     "ONE_TIME_SCOPE": None,
     "BASE_TEMPLATE": "customer_contacts/base.html",
+    "DUPLICATE_MATCHING": "scored",
+    "DUPLICATE_MIN_SCORE": 0.5,
 }
+
+DUPLICATE_MATCHING_CHOICES = ("scored", "exact")
 
 EMAIL_UNIQUE_CHOICES = ("customer", "global", None)
 
@@ -148,6 +152,16 @@ class AppSettings:
     @property
     def sms_enabled(self) -> bool:
         return bool(self._option("SMS_ENABLED"))
+
+    @property
+    def duplicate_matching(self) -> str:
+        """``"scored"`` or ``"exact"``: how ``find_duplicate_contacts()`` links contacts."""
+        return str(self._option("DUPLICATE_MATCHING"))  # checked by customer_contacts.E011
+
+    @property
+    def duplicate_min_score(self) -> float:
+        """The score (0 to 1) two contacts need to be taken for duplicates."""
+        return float(self._option("DUPLICATE_MIN_SCORE"))  # checked by customer_contacts.E012
 
     @property
     def contact_admin_class(self) -> Any:

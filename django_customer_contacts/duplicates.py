@@ -1,188 +1,757 @@
-"""Finding likely duplicate contacts: ``find_duplicate_contacts``.
+"""Finding likely duplicate contacts: ``find_duplicate_contacts``; "Not duplicates".
 
-Two contacts of one customer are linked when they share a normalised key: an email
-address (``ContactEmail.email_normalized``, lower-cased), a phone number
-(``ContactPhone.number``, E.164) or a full name (``AbstractContact.name_key``,
-casefolded and accent-stripped). A group is a connected component of those links:
-Ann and Bob share an email, Bob and Cat a phone, so Ann, Bob and Cat are one group.
+Scored matching (the default)
+-----------------------------
 
-All of it runs in the database, in one query over the indexed key columns:
+Every contact stores blocking keys (``AbstractContact.match_*``, computed by
+``normalize.match_keys`` on save): sounds of its names and its birthday, each indexed
+with its customer. Candidate pairs are the contacts of one customer sharing a blocking
+key, an email address (``ContactEmail.email_normalized``) or a phone number (E.164) —
+found in the database with ``GROUP BY`` over the indexed columns, never by pairing all
+contacts of a customer. A key shared by more than :data:`MAX_BLOCK` contacts of one
+customer (a switchboard number, a placeholder birthday) doesn't say who is who, and
+pairs no one.
 
-* the keys shared by more than one contact of a customer are found with ``GROUP BY``;
-  each such key is named by its lowest contact pk, its *anchor*;
-* a recursive query walks from every anchor, through the contacts holding that key,
-  to the other shared keys those contacts hold, and so on: the lowest anchor reached
-  names the component.
+Each candidate pair is compared (``matching.compare``): a score from 0 to 1 and the
+evidence. Pairs scoring at least ``min_score`` are linked, strongest first, into
+groups; two groups are never joined when a contact of one clearly isn't a contact of
+the other (a score under :data:`CONFLICT_SCORE`: different birthdays, different given
+names) or staff said so (:func:`dismiss_duplicates`). So a family sharing a surname and
+a landline stays apart even when one of them has a duplicate that resembles both.
 
-Only contacts that share something take part in the walk, and it moves between keys,
-not between pairs of contacts, so a key shared by many contacts (a switchboard number)
-costs a row per contact, not one per pair.
+Exact matching
+--------------
+
+``exact=True`` (or ``DUPLICATE_MATCHING = "exact"``) links, as before, contacts of one
+customer sharing an email address, a phone number or a full name (``name_key``), and a
+group is everything linked, also through other contacts. It runs on the same indexed
+keys: the database finds who shares which key, the groups are joined in memory in one
+pass over them, without pairs.
+
+Both read the contacts' names and keys with a few queries whatever their number; the
+model instances (:attr:`DuplicateGroup.contacts`) are read only when asked for, for all
+groups at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, models
+from django.db import IntegrityError, connections, models, transaction
+from django.db.models import Count, Exists, F, OuterRef
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
 
 from . import get_contact_model
-from .models import ContactEmail, ContactPhone
+from .conf import app_settings
+from .history import history_user
+from .locking import lock_contacts, lock_customers
+from .matching import Comparison, Person, compare, score
+from .models import MATCH_KEY_FIELDS, ContactEmail, ContactPhone, DuplicateDismissal
+from .normalize import email_key
 
 if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
     from .models import AbstractContact
 
-__all__ = ["REASONS", "DuplicateGroup", "find_duplicate_contacts"]
+__all__ = [
+    "CONFLICT_SCORE",
+    "MAX_BLOCK",
+    "REASONS",
+    "DuplicateGroup",
+    "DuplicateLink",
+    "dismiss_duplicates",
+    "find_duplicate_contacts",
+    "find_matches",
+    "rebuild_match_keys",
+    "undo_dismissal",
+]
 
 #: What can link two contacts.
-REASONS = frozenset({"email", "phone", "name"})
+REASONS = frozenset({"email", "phone", "name", "birthday"})
+
+#: A key more contacts of one customer share pairs none of them (scored matching).
+MAX_BLOCK = 100
+
+#: The blocking keys made of names (the birthday is the other).
+NAME_KEYS = frozenset(MATCH_KEY_FIELDS) - {"match_birthday"}
+
+#: Two contacts scoring less are taken to be different people: never in one group.
+CONFLICT_SCORE = 0.05
+
+# Groups joined only after every pair across them was checked for a conflict; past this
+# many pairs, only the pairs already compared and the dismissals are checked.
+_MAX_CONFLICT_CHECKS = 2500
 
 
-@dataclass(frozen=True)
+class DuplicateLink:
+    """Two contacts of a group, how likely they are one person (``score``) and why
+    (``reasons``, ``explanation``, ``comparison``: worked out when first asked for)."""
+
+    def __init__(self, first_id: Any, second_id: Any, score: float, people: tuple[Person, Person]) -> None:
+        self.first_id, self.second_id, self.score = first_id, second_id, score
+        self._people = people
+
+    def __repr__(self) -> str:
+        return f"<DuplicateLink {self.first_id} ~ {self.second_id}: {self.score:.2f}>"
+
+    @functools.cached_property
+    def comparison(self) -> Comparison:
+        return compare(*self._people)
+
+    @property
+    def reasons(self) -> frozenset[str]:
+        """What speaks for one person: a subset of :data:`REASONS`."""
+        return self.comparison.reasons
+
+    @property
+    def explanation(self) -> str:
+        """The evidence in words: ``"same birthday; first names bob and robert: nickname"``."""
+        return self.comparison.explain()
+
+
+class _Loader:
+    """Reads, on first use, what the groups of one search show: names, then instances."""
+
+    def __init__(self, queryset: models.QuerySet[AbstractContact], names: dict[Any, str] | None) -> None:
+        self.queryset = queryset
+        self.pks: list[Any] = []
+        self._names = names
+        self._contacts: dict[Any, AbstractContact] | None = None
+
+    def names(self) -> dict[Any, str]:
+        if self._names is None:
+            rows = _values_by_pk(self.queryset, self.pks, ["pk", "title", "first_name", "middle_name", "last_name"])
+            name = _Namer(self.queryset.model)
+            self._names = {row["pk"]: name(row) for row in rows}
+        return self._names
+
+    def contacts(self) -> dict[Any, AbstractContact]:
+        if self._contacts is None:
+            self._contacts = _contacts_by_pk(self.queryset, self.pks)
+        return self._contacts
+
+
 class DuplicateGroup:
     """Contacts of one customer that are likely the same person.
 
-    ``contacts`` is ordered by pk; ``reasons`` says what links them: a subset of
-    ``{"email", "phone", "name"}``.
+    ``contact_ids`` in pk order; ``contacts``, the instances in that order, read on first
+    use (for every group of the search at once, from the queryset searched, so its
+    ``select_related()`` and ``prefetch_related()`` apply); ``names``, each contact's
+    display name by pk. ``reasons`` says what links them: a subset of :data:`REASONS`.
+    ``links`` are the pairs that hold the group together, each with its score and
+    evidence; ``score`` is the weakest of them (1.0 for exact matching).
     """
 
-    contacts: list[AbstractContact]
-    reasons: frozenset[str]
+    def __init__(
+        self,
+        contact_ids: tuple[Any, ...],
+        customer_id: Any,
+        reasons: frozenset[str] | None,
+        links: tuple[DuplicateLink, ...],
+        loader: _Loader,
+    ) -> None:
+        self.contact_ids, self.customer_id, self.links = contact_ids, customer_id, links
+        self._reasons, self._loader = reasons, loader
+
+    def __repr__(self) -> str:
+        return f"<DuplicateGroup {self.contact_ids}: {self.score:.2f}>"
 
     @property
-    def customer_id(self) -> Any:
-        return self.contacts[0].customer_id
+    def reasons(self) -> frozenset[str]:
+        if self._reasons is None:
+            self._reasons = frozenset().union(*(link.reasons for link in self.links))
+        return self._reasons
+
+    @property
+    def contacts(self) -> list[AbstractContact]:
+        found = self._loader.contacts()
+        return [found[pk] for pk in self.contact_ids if pk in found]
+
+    @property
+    def names(self) -> dict[Any, str]:
+        names = self._loader.names()
+        return {pk: names.get(pk, "") for pk in self.contact_ids}
+
+    @property
+    def score(self) -> float:
+        return min((link.score for link in self.links), default=1.0)
+
+    @property
+    def explanation(self) -> str:
+        """Each link in words: ``"Bob Smith and Robert Smith: same birthday; …"``."""
+        names = self._loader.names()
+        return "\n".join(
+            _("%(first)s and %(second)s (%(score)d%%): %(why)s")
+            % {
+                "first": names.get(link.first_id, link.first_id),
+                "second": names.get(link.second_id, link.second_id),
+                "score": round(link.score * 100),
+                "why": link.explanation,
+            }
+            for link in self.links
+        )
 
     def __iter__(self) -> Iterator[AbstractContact]:
         return iter(self.contacts)
 
     def __len__(self) -> int:
-        return len(self.contacts)
+        return len(self.contact_ids)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DuplicateGroup):
+            return NotImplemented
+        return (self.contact_ids, self.reasons) == (other.contact_ids, other.reasons)
+
+    def __hash__(self) -> int:
+        return hash(self.contact_ids)
 
 
-def find_duplicate_contacts(queryset: models.QuerySet[AbstractContact] | None = None) -> list[DuplicateGroup]:
-    """Groups of likely duplicate contacts, within each customer.
+def find_duplicate_contacts(
+    queryset: models.QuerySet[AbstractContact] | None = None,
+    *,
+    min_score: float | None = None,
+    exact: bool | None = None,
+) -> list[DuplicateGroup]:
+    """Groups of likely duplicate contacts, within each customer (see the module docstring).
 
     ``queryset`` limits the search to some contacts (one customer's, the active ones);
     by default every regular contact takes part (one-time contacts are left out).
-    Groups are ordered by their first contact's pk, and their contacts come from
-    ``queryset`` (so its ``select_related()`` and ``prefetch_related()`` apply). Two
-    queries, whatever the number of contacts (SQLite reads the contacts in batches of 999).
+    ``min_score`` is the score a pair needs to be linked (default:
+    ``DUPLICATE_MIN_SCORE``); ``exact`` chooses exact matching (default:
+    ``DUPLICATE_MATCHING == "exact"``). Groups are ordered by their first contact's pk.
     """
     model = get_contact_model()
     if queryset is None:
         # One-time contacts exist for one case each: not duplicates of the regular ones.
         queryset = model._default_manager.regular()
+    if exact is None:
+        exact = app_settings.duplicate_matching == "exact"
+    if min_score is None:
+        min_score = app_settings.duplicate_min_score
+    if exact:
+        return _exact_groups(queryset)
+    return _scored_groups(queryset, min_score)
+
+
+def find_matches(
+    contact: AbstractContact, *, min_score: float | None = None, limit: int = 5
+) -> list[tuple[AbstractContact, Comparison]]:
+    """The saved contacts of ``contact``'s customer that ``contact`` (saved or not) likely
+    duplicates, best first, at most ``limit``: what the contact forms warn about.
+
+    Candidates share a blocking key, an email address or a phone number of ``contact``
+    (its emails and phones as saved; a form passes the ones typed in
+    ``contact._typed_points``: ``(emails, [(e164, kind), …])``). Pairs staff dismissed
+    are left out. A few queries, whatever the number of contacts.
+    """
+    model = type(contact)
+    if min_score is None:
+        min_score = app_settings.duplicate_min_score
+    if contact.customer_id is None:
+        return []
+    contact.set_match_keys()
+    typed: tuple[list[str], list[tuple[str, str]]] | None = getattr(contact, "_typed_points", None)
+    if typed is not None:
+        emails, phones = typed
+    elif contact.pk is not None:
+        emails = list(
+            ContactEmail._default_manager.filter(contact_id=contact.pk).values_list("email_normalized", flat=True)
+        )
+        phones = [
+            (str(n), k)
+            for n, k in ContactPhone._default_manager.filter(contact_id=contact.pk).values_list("number", "kind")
+        ]
+    else:
+        emails, phones = [], []
+    others = model._default_manager.regular().filter(customer_id=contact.customer_id)
+    if contact.pk is not None:
+        others = others.exclude(pk=contact.pk)
+    keys = models.Q()
+    birthday = contact.match_birthday
+    for name in MATCH_KEY_FIELDS:
+        value = getattr(contact, name)
+        if value:
+            keys |= models.Q(**{name: value})
+    if birthday:
+        # As find_duplicate_contacts() pairs them: names alike, birthdays not different.
+        keys &= models.Q(match_birthday="") | models.Q(match_birthday=birthday)
+    if emails:
+        addresses = [email_key(address) for address in emails]
+        keys |= models.Q(
+            pk__in=ContactEmail._default_manager.filter(email_normalized__in=addresses).values("contact_id")
+        )
+    if phones:
+        keys |= models.Q(
+            pk__in=ContactPhone._default_manager.filter(number__in=[n for n, _k in phones]).values("contact_id")
+        )
+    if not keys:
+        return []
+    candidates = list(others.filter(keys).order_by("pk")[: MAX_BLOCK * 2])
+    if not candidates:
+        return []
+    records = _records(model._default_manager.all(), [c.pk for c in candidates]).persons
+    me = Person.build(
+        contact.pk, contact.first_name, contact.middle_name, contact.last_name, contact.birthday, emails, phones
+    )
+    dismissed = _dismissed([contact.pk, *(c.pk for c in candidates)]) if contact.pk is not None else set()
+    found = []
+    for candidate in candidates:
+        if DuplicateDismissal.pair_key(contact.pk, candidate.pk) in dismissed:
+            continue
+        comparison = compare(me, records[candidate.pk])
+        if comparison.score >= min_score:
+            found.append((candidate, comparison))
+    found.sort(key=lambda pair: (-pair[1].score, pair[0].pk))
+    return found[:limit]
+
+
+def rebuild_match_keys(queryset: models.QuerySet[AbstractContact] | None = None, *, batch_size: int = 1000) -> int:
+    """Compute the blocking keys of these contacts (default: all) again; return how many changed.
+
+    ``save()`` keeps them up to date; rows written around it — ``bulk_create()``,
+    ``update()``, an import in SQL, a host's own contact model's existing rows — need
+    this (``manage.py rebuild_match_keys``). Works in batches of ``batch_size``
+    contacts, each in a transaction that locks the batch's customers, then its contacts,
+    in pk order, and computes the keys from the rows as read under the locks.
+    """
+    model = get_contact_model()
+    if queryset is None:
+        queryset = model._base_manager.all()
+    pks = list(queryset.order_by("pk").values_list("pk", flat=True))
+    using = queryset.db
+    changed = 0
+    for batch in _chunks(pks, batch_size):
+        with transaction.atomic(using=using):
+            customers = model._base_manager.using(using).filter(pk__in=batch).values_list("customer_id", flat=True)
+            lock_customers(set(customers), using)
+            contacts = lock_contacts(batch, using)
+            stale = []
+            for contact in contacts.values():
+                before = [getattr(contact, name) for name in MATCH_KEY_FIELDS]
+                contact.set_match_keys()
+                if [getattr(contact, name) for name in MATCH_KEY_FIELDS] != before:
+                    stale.append(contact)
+            model._base_manager.using(using).bulk_update(stale, MATCH_KEY_FIELDS)
+            changed += len(stale)
+    return changed
+
+
+# -- "Not duplicates" ------------------------------------------------------------------
+
+
+def dismiss_duplicates(
+    contacts: Sequence[AbstractContact | Any], *, user: AbstractBaseUser | None = None
+) -> list[DuplicateDismissal]:
+    """Say that ``contacts`` (instances or pks) are different people: every pair of them.
+
+    Duplicate detection never groups such a pair again. Returns the dismissals made
+    (pairs dismissed before are left as they were). Each is kept in history with
+    ``user``; :func:`undo_dismissal` takes one back. Locks nothing: it writes rows of
+    its own, one per pair, and a pair dismissed twice at once is one row (the unique
+    constraint; the second writer gets the first's).
+    """
+    pks = sorted({str(getattr(c, "pk", c)) for c in contacts})
+    made: list[DuplicateDismissal] = []
+    who = history_user(user)
+    manager = DuplicateDismissal._default_manager
+    for first, second in itertools.combinations(pks, 2):
+        if manager.filter(first_contact_id=first, second_contact_id=second).exists():
+            continue
+        dismissal = DuplicateDismissal(first_contact_id=first, second_contact_id=second, user=who)  # type: ignore[misc]
+        dismissal._history_user = who  # type: ignore[attr-defined]  # read by simple-history
+        try:
+            with transaction.atomic(using=manager.db):
+                dismissal.save()
+        except IntegrityError:  # dismissed at the same time by someone else
+            continue
+        made.append(dismissal)
+    return made
+
+
+def undo_dismissal(dismissal: DuplicateDismissal, *, user: AbstractBaseUser | None = None) -> None:
+    """Take a "Not duplicates" back: the pair may be grouped again. Kept in history with ``user``."""
+    dismissal._history_user = history_user(user)  # type: ignore[attr-defined]  # read by simple-history
+    dismissal.delete()
+
+
+def _dismissed(pks: Iterable[Any]) -> set[tuple[str, str]]:
+    """The dismissed pairs among ``pks``: one query, whatever their number (staff
+    dismiss pairs one by one: the table stays small)."""
+    keys = {str(pk) for pk in pks}
+    return {
+        (first, second)
+        for first, second in DuplicateDismissal._default_manager.values_list("first_contact_id", "second_contact_id")
+        if first in keys and second in keys
+    }
+
+
+# -- scored matching ---------------------------------------------------------------------
+
+
+def _scored_groups(queryset: models.QuerySet[AbstractContact], min_score: float) -> list[DuplicateGroup]:
+    blocks = _blocks(queryset, MATCH_KEY_FIELDS)
+    pairs: set[tuple[Any, Any]] = set()
+    # A value too many contacts of a customer share (a placeholder birthday, a
+    # switchboard number) pairs no one, and is no evidence when they are compared.
+    common: dict[Any, set[tuple[str, Any]]] = defaultdict(set)
+    birthdays = blocks.birthdays
+    for (kind, _customer, _key), holders in blocks.items():
+        if kind == "match_birthday" and len(holders) > MAX_BLOCK:
+            for pk in holders:  # a placeholder: as good as no birthday
+                birthdays.pop(pk, None)
+    add_pair = pairs.add
+    for (kind, _customer, key), holders in blocks.items():
+        size = len(holders)
+        if size == 2:  # most blocks: one pair
+            a, b = holders
+            if kind not in NAME_KEYS or a not in birthdays or b not in birthdays:
+                add_pair((a, b) if a < b else (b, a))
+        elif size <= MAX_BLOCK:
+            if kind in NAME_KEYS:
+                # Two contacts with different birthdays are not one person, but for an
+                # address or a number in common (their own blocks); two with the same
+                # birthday share its block. A name key pairs a contact without a
+                # birthday (or with a placeholder, see above) with the others.
+                unborn = sorted(pk for pk in holders if pk not in birthdays)
+                born = [pk for pk in holders if pk in birthdays]
+                pairs.update(itertools.combinations(unborn, 2))
+                pairs.update((a, b) if a < b else (b, a) for a in unborn for b in born)
+            else:
+                pairs.update(itertools.combinations(sorted(holders), 2))
+        elif kind in ("match_birthday", "email", "phone"):
+            for pk in holders:
+                common[pk].add((kind, key))
+    if not pairs:
+        return []
+    pks = sorted({pk for pair in pairs for pk in pair})
+    found = _records(queryset, pks, common)
+    records = found.persons
+    dismissed = _dismissed(pks)
+    # Scores alone for every candidate pair; the evidence in words only for the links.
+    scores: dict[tuple[Any, Any], float] = {}
+    for a, b in pairs:
+        if a in records and b in records and DuplicateDismissal.pair_key(a, b) not in dismissed:
+            scores[a, b] = score(records[a], records[b])
+
+    def conflict(a: Any, b: Any, check: bool) -> bool:
+        pair = (a, b) if a < b else (b, a)
+        if DuplicateDismissal.pair_key(a, b) in dismissed:
+            return True
+        found = scores.get(pair)
+        if found is None:
+            if not check:
+                return False
+            found = scores[pair] = score(records[pair[0]], records[pair[1]])
+        return found < CONFLICT_SCORE
+
+    # Kruskal's order: the surest links first, each joining two groups unless a contact
+    # of one conflicts with a contact of the other.
+    root: dict[Any, Any] = {}
+    members: dict[Any, list[Any]] = {}
+    linked: dict[Any, list[tuple[Any, Any]]] = {}
+
+    def find(pk: Any) -> Any:
+        while root.get(pk, pk) != pk:
+            pk = root[pk]
+        return pk
+
+    strong = sorted(
+        ((value, pair) for pair, value in scores.items() if value >= min_score), key=lambda item: (-item[0], item[1])
+    )
+    for _score, (a, b) in strong:
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            linked[ra].append((a, b))
+            continue
+        ma, mb = members.get(ra, [ra]), members.get(rb, [rb])
+        check = len(ma) * len(mb) <= _MAX_CONFLICT_CHECKS
+        if any(conflict(x, y, check) for x in ma for y in mb):
+            continue
+        new, old = (ra, rb) if ra < rb else (rb, ra)
+        root[old] = new
+        members[new] = ma + mb
+        members.pop(old, None)
+        linked[new] = [*linked.pop(ra, []), *linked.pop(rb, []), (a, b)]
+    loader = _Loader(queryset, found.names(queryset.model, (pk for ids in members.values() for pk in ids)))
+    groups = []
+    for top, ids in members.items():
+        links = tuple(DuplicateLink(a, b, scores[a, b], (records[a], records[b])) for a, b in sorted(linked[top]))
+        groups.append(DuplicateGroup(tuple(sorted(ids)), found.customers[top], None, links, loader))
+    loader.pks = [pk for group in groups for pk in group.contact_ids]
+    return sorted(groups, key=lambda group: group.contact_ids[0])
+
+
+# -- exact matching ------------------------------------------------------------------------
+
+
+def _exact_groups(queryset: models.QuerySet[AbstractContact]) -> list[DuplicateGroup]:
+    blocks = _blocks(queryset, ("name_key",))
+    root: dict[Any, Any] = {}
+    reasons: dict[Any, set[str]] = {}
+
+    def find(pk: Any) -> Any:
+        while root.get(pk, pk) != pk:
+            pk = root[pk]
+        return pk
+
+    customers: dict[Any, Any] = {}
+    for (kind, customer_id, _key), holders in blocks.items():
+        if len(holders) < 2:
+            continue
+        top = find(min(holders))
+        for pk in holders:
+            customers[pk] = customer_id
+            other = find(pk)
+            if other != top:
+                new, old = (top, other) if top < other else (other, top)
+                root[old] = new
+                reasons.setdefault(new, set()).update(reasons.pop(old, ()))
+                top = new
+        reasons.setdefault(top, set()).add("name" if kind == "name_key" else kind)
+    components: dict[Any, list[Any]] = defaultdict(list)
+    for pk in customers:
+        components[find(pk)].append(pk)
+    dismissed = _dismissed(customers)
+    loader = _Loader(queryset, None)
+    groups = []
+    for top, ids in components.items():
+        ids.sort()
+        if dismissed and all(DuplicateDismissal.pair_key(a, b) in dismissed for a, b in itertools.combinations(ids, 2)):
+            continue
+        groups.append(DuplicateGroup(tuple(ids), customers[top], frozenset(reasons[top]), (), loader))
+    loader.pks = [pk for group in groups for pk in group.contact_ids]
+    return sorted(groups, key=lambda group: group.contact_ids[0])
+
+
+# -- the database work ---------------------------------------------------------------------
+
+
+def _blocks(queryset: models.QuerySet[AbstractContact], key_fields: Sequence[str]) -> _Blocks:
+    """Who shares which key: ``(kind, customer pk, key) -> contact pks``, in one query.
+
+    ``kind`` is a key field of the contact (only keys that more than one contact of a
+    customer holds: ``GROUP BY`` over the index of customer and key), ``"email"`` or
+    ``"phone"`` (addresses and numbers held more than once in the whole table: the
+    index answers that before anything is joined; their customer is checked here).
+    """
     using = queryset.db
     connection = connections[using]
-    try:
-        scope_sql, scope_params = (
-            queryset.order_by().values_list("pk", "customer_id", "name_key").query.get_compiler(using).as_sql()
-        )
-    except EmptyResultSet:  # queryset.none()
-        return []
+    scope = queryset.order_by()
+    parts: list[str] = []
+    params: list[Any] = []
+    kinds: list[str] = []  # the kind of key each part of the query answers, by its number
+
+    def add(kind: str, template: str, *parts_sql: models.QuerySet[Any]) -> None:
+        compiled = [part.query.get_compiler(using).as_sql() for part in parts_sql]
+        parts.append(template.format(*(sql for sql, _params in compiled), number=len(kinds)))
+        params.extend(param for _sql, part_params in compiled for param in part_params)
+        kinds.append(kind)
 
     quote = connection.ops.quote_name
-
-    def exact(column: str) -> str:
-        # MySQL and MariaDB compare text with the column's collation, which ignores
-        # case and accents: the keys are normalised already, and must match exactly.
-        return f"CAST({column} AS BINARY)" if connection.vendor == "mysql" else column
-
-    def column_of(model: type[models.Model], name: str) -> str:
-        # get_field() is typed to return a reverse relation too, and a field's column as
-        # optional (it is set when the field joins its model): these are concrete fields.
-        return cast(str, cast("models.Field[Any, Any]", model._meta.get_field(name)).column)
-
-    def shared_key(model: type[models.Model], name: str) -> tuple[str, str]:
-        """A key column, and the condition that keeps only values more than one row holds.
-
-        The condition is checked on the whole table, with the index: it throws out most
-        rows before anything is joined or grouped by customer.
-        """
-        table, column = quote(model._meta.db_table), quote(column_of(model, name))
-        repeated = (
-            f"SELECT {exact(column)} FROM {table} WHERE {column} <> '' GROUP BY {exact(column)} HAVING COUNT(*) > 1"
-        )
-        return column, f"{exact('k.' + column)} IN ({repeated})"
-
-    def contact_column(model: type[models.Model]) -> str:
-        return quote(column_of(model, "contact"))
-
-    # A contact holds each key once (unique constraints), so COUNT(*) counts contacts.
-    email, email_repeated = shared_key(ContactEmail, "email_normalized")
-    phone, phone_repeated = shared_key(ContactPhone, "number")
-    sql = f"""
-        WITH RECURSIVE
-        scope (contact_id, customer_id, name_key) AS ({scope_sql}),
-        contact_keys AS (
-            SELECT contact_id, customer_id, 'name' AS kind, {exact("name_key")} AS value
-            FROM scope
-            WHERE {exact("name_key")} IN (
-                SELECT {exact("name_key")} FROM scope WHERE name_key <> '' GROUP BY {exact("name_key")}
-                HAVING COUNT(*) > 1
+    try:
+        for name in key_fields:
+            members = scope.exclude(**{name: ""}).values(
+                m_pk=F("pk"), m_customer=F("customer_id"), m_key=F(name), m_birthday=F("match_birthday")
             )
-            UNION ALL
-            SELECT s.contact_id, s.customer_id, 'email', {exact("k." + email)}
-            FROM {quote(ContactEmail._meta.db_table)} k JOIN scope s ON s.contact_id = k.{contact_column(ContactEmail)}
-            WHERE {email_repeated}
-            UNION ALL
-            SELECT s.contact_id, s.customer_id, 'phone', {exact("k." + phone)}
-            FROM {quote(ContactPhone._meta.db_table)} k JOIN scope s ON s.contact_id = k.{contact_column(ContactPhone)}
-            WHERE {phone_repeated}
-        ),
-        shared AS (
-            SELECT customer_id, kind, value, MIN(contact_id) AS anchor
-            FROM contact_keys
-            GROUP BY customer_id, kind, value
-            HAVING COUNT(*) > 1
-        ),
-        members AS (
-            SELECT k.contact_id, g.anchor, g.kind
-            FROM contact_keys k
-            JOIN shared g ON g.customer_id = k.customer_id AND g.kind = k.kind AND g.value = k.value
-        ),
-        walk (root, anchor) AS (
-            SELECT DISTINCT anchor, anchor FROM shared
-            UNION
-            SELECT w.root, m2.anchor
-            FROM walk w
-            JOIN members m1 ON m1.anchor = w.anchor
-            JOIN members m2 ON m2.contact_id = m1.contact_id
-        ),
-        components AS (
-            SELECT anchor, MIN(root) AS component FROM walk GROUP BY anchor
-        )
-        SELECT m.contact_id, m.kind, c.component
-        FROM members m JOIN components c ON c.anchor = m.anchor
-    """
+            if name in MATCH_KEY_FIELDS:
+                # Each contact holding a key another contact of its customer holds: EXISTS
+                # over the index of customer and key, a lookup per contact on every
+                # database (a GROUP BY of the whole table joined back was slower on MariaDB).
+                others = scope.filter(customer_id=OuterRef("customer_id"), **{name: OuterRef(name)}).exclude(
+                    pk=OuterRef("pk")
+                )
+                add(
+                    name,
+                    "SELECT {number}, m.m_pk, m.m_customer, m.m_key, m.m_birthday FROM ({0}) m",
+                    members.filter(Exists(others)),
+                )
+                continue
+            # A key without an index of its own with the customer (name_key): the keys
+            # more than one contact of a customer holds, grouped, then joined back. (An
+            # EXISTS would go through the customer's index on SQLite: quadratic in the
+            # contacts of one customer.)
+            shared = (
+                scope.exclude(**{name: ""})
+                .values(g_customer=F("customer_id"), g_key=F(name))
+                .annotate(g_count=Count("pk"))
+                .filter(g_count__gt=1)
+                .values("g_customer", "g_key")
+            )
+            add(
+                name,
+                "SELECT {number}, m.m_pk, m.m_customer, m.m_key, m.m_birthday FROM ({0}) m "
+                "JOIN ({1}) g ON g.g_customer = m.m_customer AND g.g_key = m.m_key",
+                members,
+                shared,
+            )
+        contacts = scope.values(s_pk=F("pk"), s_customer=F("customer_id"))
+        for kind, model, column in (("email", ContactEmail, "email_normalized"), ("phone", ContactPhone, "number")):
+            table = quote(model._meta.db_table)
+            key = quote(cast(str, cast("models.Field[Any, Any]", model._meta.get_field(column)).column))
+            pk = quote(cast(str, model._meta.pk.column))
+            contact_id = quote(cast(str, cast("models.Field[Any, Any]", model._meta.get_field("contact")).column))
+            # Addresses and numbers another row holds (the key's index answers that);
+            # MySQL and MariaDB compare them by collation, which may pair a few
+            # spellings too many: the blocks are made of exact values below.
+            add(
+                kind,
+                f"SELECT {{number}}, p.{contact_id}, s.s_customer, p.{key}, '' "
+                f"FROM {table} p JOIN ({{0}}) s ON s.s_pk = p.{contact_id} "
+                f"WHERE p.{key} <> '' AND EXISTS "
+                f"(SELECT 1 FROM {table} q WHERE q.{key} = p.{key} AND q.{pk} <> p.{pk})",
+                contacts,
+            )
+    except EmptyResultSet:  # queryset.none()
+        return _Blocks()
+    if not parts:
+        return _Blocks()
+    blocks = _Blocks()
+    to_pk = _converter(queryset.model._meta.pk)
+    to_customer = _converter(queryset.model._meta.get_field("customer").target_field)
+    birthdays = blocks.birthdays
     with connection.cursor() as cursor:
-        cursor.execute(sql, scope_params)
-        rows = cursor.fetchall()
-
-    to_pk = model._meta.pk.to_python
-    components: dict[Any, tuple[set[Any], set[str]]] = {}
-    for contact_id, kind, component in rows:
-        ids, reasons = components.setdefault(to_pk(component), (set(), set()))
-        ids.add(to_pk(contact_id))
-        reasons.add(kind.decode() if isinstance(kind, bytes) else kind)
-    contacts = _contacts_by_pk(queryset, [pk for ids, _reasons in components.values() for pk in ids])
-    groups = [
-        DuplicateGroup(contacts=[contacts[pk] for pk in sorted(ids)], reasons=frozenset(reasons))
-        for ids, reasons in components.values()
-    ]
-    return sorted(groups, key=lambda group: group.contacts[0].pk)
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for kind, pk, customer_id, key, birthday in cursor.fetchall():
+            pk = to_pk(pk)
+            blocks[kinds[kind], to_customer(customer_id), key].append(pk)
+            if birthday:
+                birthdays[pk] = birthday
+    return blocks
 
 
-def _contacts_by_pk(queryset: models.QuerySet[AbstractContact], pks: list[Any]) -> dict[Any, AbstractContact]:
-    """``queryset.in_bulk(pks)``; on PostgreSQL with the pks as one array parameter.
+def _converter(model_field: Any) -> Any:
+    """``model_field.to_python``, or nothing to do for integer keys (the drivers give ints)."""
+    if isinstance(model_field, models.IntegerField | models.AutoField):
+        return int
+    return model_field.to_python
 
-    A large ``IN (%s, %s, …)`` costs psycopg a parse of every placeholder (a quarter of
-    a second for 15,000 contacts); an array is one parameter.
+
+class _Blocks(defaultdict[tuple[str, Any, Any], list[Any]]):
+    """``_blocks()``' answer: ``(kind, customer pk, key) -> contact pks``; ``birthdays``,
+    the birthday keys of the contacts in the name keys' blocks."""
+
+    def __init__(self) -> None:
+        super().__init__(list)
+        self.birthdays: dict[Any, str] = {}
+
+
+@dataclass(frozen=True)
+class _Records:
+    """What the scored search read of the candidates, by pk: what comparing needs, the
+    customer, and the values their names are made of (made into names only for the
+    contacts that end up in a group)."""
+
+    persons: dict[Any, Person]
+    customers: dict[Any, Any]
+    rows: dict[Any, dict[str, Any]]
+
+    def names(self, model: type[models.Model], pks: Iterable[Any]) -> dict[Any, str]:
+        name = _Namer(model)
+        return {pk: name(self.rows[pk]) for pk in pks}
+
+
+def _records(
+    queryset: models.QuerySet[AbstractContact], pks: list[Any], common: dict[Any, set[tuple[str, Any]]] | None = None
+) -> _Records:
+    """What comparing needs of these contacts, by pk: three queries.
+
+    ``common``: by pk, the ``(kind, key)`` values too many contacts share to count.
     """
-    if not pks or connections[queryset.db].vendor != "postgresql":
-        return queryset.in_bulk(pks)
-    return {contact.pk: contact for contact in queryset.filter(pk__in=RawSQL("SELECT unnest(%s)", [pks]))}
+    common = common or {}
+    rows = _values_by_pk(
+        queryset, pks, ["pk", "customer_id", "title", "first_name", "middle_name", "last_name", "birthday"]
+    )
+    emails: dict[Any, list[str]] = defaultdict(list)
+    for contact_id, address in _points(ContactEmail, queryset.db, pks, ["contact_id", "email_normalized"]):
+        emails[contact_id].append(address)
+    phones: dict[Any, list[tuple[str, str]]] = defaultdict(list)
+    # The number as stored (E.164 text): no PhoneNumber parsed per row.
+    for contact_id, number, kind in _points(ContactPhone, queryset.db, pks, ["contact_id", "e164", "kind"]):
+        phones[contact_id].append((number, kind))
+    found = _Records({}, {}, {})
+    for row in rows:
+        pk = row["pk"]
+        ignored = common.get(pk)
+        birthday, addresses, numbers = row["birthday"], emails.get(pk, ()), phones.get(pk, ())
+        if ignored:
+            if any(kind == "match_birthday" for kind, _key in ignored):
+                birthday = None
+            addresses = [address for address in addresses if ("email", address) not in ignored]
+            numbers = [(number, kind) for number, kind in numbers if ("phone", number) not in ignored]
+        found.persons[pk] = Person.build(
+            pk, row["first_name"], row["middle_name"], row["last_name"], birthday, addresses, numbers, normalized=True
+        )
+        found.customers[pk] = row["customer_id"]
+        found.rows[pk] = row
+    return found
+
+
+class _Namer:
+    """``display_name`` of rows of values, the model's own rule, without an instance per row."""
+
+    def __init__(self, model: type[models.Model]) -> None:
+        self.shell = cast("AbstractContact", model())
+
+    def __call__(self, row: dict[str, Any]) -> str:
+        shell = self.shell
+        shell.title, shell.first_name = row["title"], row["first_name"]
+        shell.middle_name, shell.last_name = row["middle_name"], row["last_name"]
+        return shell.display_name
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _pk_filter(queryset: models.QuerySet[Any], column: str, pks: Sequence[Any]) -> Iterator[models.QuerySet[Any]]:
+    """``queryset`` filtered on ``column`` in ``pks``: on PostgreSQL with one array
+    parameter (psycopg parses each of thousands of placeholders otherwise), elsewhere in
+    batches the database takes."""
+    if connections[queryset.db].vendor == "postgresql":
+        yield queryset.filter(**{f"{column}__in": RawSQL("SELECT unnest(%s)", [list(pks)])})
+        return
+    size = min(connections[queryset.db].features.max_query_params or 10_000, 10_000) - 10
+    for chunk in _chunks(pks, size):
+        yield queryset.filter(**{f"{column}__in": chunk})
+
+
+def _values_by_pk(
+    queryset: models.QuerySet[AbstractContact], pks: Sequence[Any], names: list[str]
+) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for part in _pk_filter(queryset.order_by(), "pk", pks):
+        rows.extend(part.values(*names))
+    return rows
+
+
+def _points(model: type[models.Model], using: str, pks: Sequence[Any], names: list[str]) -> list[tuple[Any, ...]]:
+    rows: list[tuple[Any, ...]] = []
+    points = model._default_manager.using(using).order_by()
+    if "e164" in names:
+        points = points.annotate(e164=Cast("number", output_field=models.CharField()))
+    for part in _pk_filter(points, "contact_id", pks):
+        rows.extend(part.values_list(*names))
+    return rows
+
+
+def _contacts_by_pk(queryset: models.QuerySet[AbstractContact], pks: Sequence[Any]) -> dict[Any, AbstractContact]:
+    """The instances, from ``queryset`` (its ``select_related()`` and ``prefetch_related()`` apply)."""
+    found: dict[Any, AbstractContact] = {}
+    for part in _pk_filter(queryset.order_by(), "pk", pks):
+        found.update((contact.pk, contact) for contact in part)
+    return found
+
+
+def _reason_label(reason: str) -> str:
+    labels = {"email": _("email"), "phone": _("phone"), "name": _("name"), "birthday": _("birthday")}
+    return str(labels.get(reason, reason))

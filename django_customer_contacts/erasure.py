@@ -27,7 +27,7 @@ from . import get_contact_model, get_customer_model
 from .exceptions import ErasureError, LinkedUserError
 from .locking import db_for_write, lock_contacts, lock_customer
 from .merging.undo_planner import ERASED
-from .normalize import find_phone_numbers, name_key, parse_phone, parse_pk, phone_spellings
+from .normalize import find_phone_numbers, parse_phone, parse_pk, phone_spellings
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -565,7 +565,7 @@ class _Traces:
             for attname, value in erased.items():
                 setattr(fresh, attname, value)
             fresh.last_name = ERASED_NAME.format(pk=self.pk)
-            fresh.name_key = name_key(fresh.full_name)
+            fresh.set_derived_keys()
         # History keeps the record of changes, not the person: every row of the
         # person's contacts gets the erased values (and the row's flags stay as they were).
         history_values = {

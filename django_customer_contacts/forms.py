@@ -8,6 +8,7 @@ keep.
 
 from __future__ import annotations
 
+import copy
 import datetime
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
@@ -16,6 +17,8 @@ from django import forms
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models, transaction
 from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -24,9 +27,9 @@ from .checks import customer_relation_resolved
 from .conf import app_settings
 from .locking import db_for_write
 from .merging import contact_relations, mergeable_fields
-from .models import NotificationCategory, Tag
+from .models import ContactEmail, NotificationCategory, Tag
 from .normalize import email_key, parse_phone
-from .services import merge_contacts
+from .services import find_matches, merge_contacts
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -98,6 +101,17 @@ class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
         widget=forms.CheckboxSelectMultiple,
     )
     tags = forms.ModelMultipleChoiceField(label=_("tags"), queryset=Tag.objects.all(), required=False)
+    save_anyway = forms.BooleanField(
+        label=_("Save anyway"),
+        required=False,
+        widget=forms.HiddenInput,  # a checkbox once there is something to confirm
+        help_text=_("This contact looks like one that exists already: tick to save it all the same."),
+    )
+
+    #: The fields whose change makes the form look for duplicates again.
+    MATCHED_FIELDS = ("customer", "first_name", "middle_name", "last_name", "birthday")
+    #: Prefixes of the email and phone formsets posted with the form (the admin's inlines).
+    EMAIL_PREFIX, PHONE_PREFIX = "emails", "phones"
 
     class Meta:
         # Bound only once the contact's customer relation resolves: a host that forgot
@@ -134,9 +148,87 @@ class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
         customer = cleaned_data.get("customer")
         if self.instance.pk is not None and customer is not None:
             refusal = primary_move_refusal(self.instance, customer.pk)
+            if refusal is None and customer.pk != self.instance.customer_id:
+                refusal = ContactEmail.move_refusal(self.instance, customer.pk)
             if refusal is not None:
                 self.add_error("customer", refusal)
+        if not self.errors:
+            self._warn_of_duplicates(cleaned_data)
         return cleaned_data
+
+    def match_url(self, contact: AbstractContact) -> str | None:
+        """Where the warning links a likely duplicate to (the admin: its change page)."""
+        return None
+
+    def _warn_of_duplicates(self, cleaned_data: dict[str, Any]) -> None:
+        """Refuse to save a contact that looks like an existing contact of its customer,
+        until ``save_anyway`` is ticked: nothing is saved twice without someone saying so.
+
+        A new contact is checked; an existing one only when its customer, names or
+        birthday change. The addresses and numbers typed in the email and phone formsets
+        posted with the form count too.
+        """
+        if cleaned_data.get("save_anyway") or cleaned_data.get("customer") is None:
+            return
+        if self.instance.pk is not None and not set(self.changed_data) & set(self.MATCHED_FIELDS):
+            return
+        candidate = copy.copy(self.instance)
+        for name in self.MATCHED_FIELDS:
+            if name in cleaned_data:
+                setattr(candidate, name, cleaned_data[name])
+        typed = self._typed_points()
+        if typed is not None:
+            candidate._typed_points = typed  # read by find_matches()
+        matches = find_matches(candidate, limit=3)
+        if not matches:
+            return
+        items = []
+        for contact, comparison in matches:
+            link = self.match_url(contact)
+            name = format_html('<a href="{}">{}</a>', link, contact) if link else format_html("{}", contact)
+            items.append(
+                format_html(
+                    "{} ({}: {})", name, _("score %(score).2f") % {"score": comparison.score}, comparison.explain()
+                )
+            )
+        self.fields["save_anyway"].widget = forms.CheckboxInput()
+        self.add_error(
+            None,
+            ValidationError(
+                format_html(
+                    "{} {} {}",
+                    _("This contact looks like an existing contact of the same customer:"),
+                    mark_safe("; ".join(items)),  # each item built with format_html
+                    _("Check it, or tick “Save anyway” to save it all the same."),
+                ),
+                code="likely_duplicate",
+            ),
+        )
+
+    def _typed_points(self) -> tuple[list[str], list[tuple[str, str]]] | None:
+        """The addresses and numbers typed in the formsets posted with the form, or
+        ``None`` when none were (then the contact's saved ones count)."""
+        data = self.data
+        if f"{self.EMAIL_PREFIX}-TOTAL_FORMS" not in data and f"{self.PHONE_PREFIX}-TOTAL_FORMS" not in data:
+            return None
+
+        def rows(prefix: str, *names: str) -> list[tuple[str, ...]]:
+            found = []
+            for index in range(min(_count(data.get(f"{prefix}-TOTAL_FORMS")), 1000)):
+                if data.get(f"{prefix}-{index}-DELETE"):
+                    continue
+                values = tuple(str(data.get(f"{prefix}-{index}-{name}") or "").strip() for name in names)
+                if values[0]:
+                    found.append(values)
+            return found
+
+        emails = [address for (address,) in rows(self.EMAIL_PREFIX, "email")]
+        phones = []
+        for number, kind in rows(self.PHONE_PREFIX, "number", "kind"):
+            parsed = parse_phone(number)
+            if parsed is not None and parsed.is_valid():
+                phones.append((parsed.as_e164, kind))
+        return emails, phones
 
     def save_relations(self) -> None:
         """Save the tags and categories (after the contact itself is saved)."""
@@ -176,6 +268,13 @@ class ContactPointFormSet(forms.BaseInlineFormSet):  # type: ignore[type-arg]  #
             if key in seen:
                 raise ValidationError(_("%(value)s is entered twice.") % {"value": value})
             seen.add(key)
+
+
+def _count(value: Any) -> int:
+    try:
+        return max(int(value), 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 def display_value(contact: models.Model, field: models.Field[Any, Any]) -> str:

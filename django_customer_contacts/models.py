@@ -74,6 +74,13 @@ def primary_marker_field() -> models.GeneratedField:
     )
 
 
+#: The contact's blocking keys (``normalize.MatchKeys``' fields, in order) and what they are computed from.
+MATCH_KEY_FIELDS = ("match_initial_low", "match_initial_high", "match_final_low", "match_final_high", "match_birthday")
+MATCH_KEY_SOURCES = frozenset({"first_name", "last_name", "birthday"})
+#: The fields a contact's search and matching keys (``name_key`` and the blocking keys) are computed from.
+DERIVED_KEY_SOURCES = MATCH_KEY_SOURCES | {"middle_name"}
+
+
 class CustomerForeignKey(models.ForeignKey[Any, Any]):
     """A contact's ``customer``: deleting the customer deletes its contacts, taking locks first.
 
@@ -148,6 +155,14 @@ class AbstractContact(TimeStampedModel):
     notes = models.TextField(_("notes"), blank=True)
     # The full name normalised for duplicate detection; kept up to date by save().
     name_key = models.CharField(max_length=500, editable=False, db_index=True, default="")
+    # Blocking keys of duplicate detection (normalize.match_keys), kept up to date by
+    # save(), each indexed with the customer: contacts of one customer sharing one are
+    # compared (see duplicates.py).
+    match_initial_low = ExactKeyField(max_length=normalize.MATCH_KEY_LENGTH, editable=False, default="")
+    match_initial_high = ExactKeyField(max_length=normalize.MATCH_KEY_LENGTH, editable=False, default="")
+    match_final_low = ExactKeyField(max_length=normalize.MATCH_KEY_LENGTH, editable=False, default="")
+    match_final_high = ExactKeyField(max_length=normalize.MATCH_KEY_LENGTH, editable=False, default="")
+    match_birthday = ExactKeyField(max_length=10, editable=False, default="")
 
     is_primary = models.BooleanField(
         _("primary contact"),
@@ -216,6 +231,8 @@ class AbstractContact(TimeStampedModel):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         ordering = ["-is_primary", "last_name", "first_name", "pk"]
+        # Unnamed: Django names them per concrete model (a host's own contact model too).
+        indexes = [models.Index(fields=["customer", name]) for name in MATCH_KEY_FIELDS]
         constraints = [
             models.UniqueConstraint(
                 fields=["customer", "primary_marker"],
@@ -337,7 +354,7 @@ class AbstractContact(TimeStampedModel):
         """
         from django.utils.timezone import now
 
-        self.name_key = normalize.name_key(self.full_name)
+        self.set_derived_keys()
         if self.marketing_consent and self.marketing_consent_at is None:
             self.marketing_consent_at = now()
         elif not self.marketing_consent:
@@ -347,6 +364,9 @@ class AbstractContact(TimeStampedModel):
         if update_fields is not None and {"first_name", "middle_name", "last_name"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "name_key"}
         update_fields = kwargs.get("update_fields")
+        if update_fields is not None and MATCH_KEY_SOURCES & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, *MATCH_KEY_FIELDS}
+        update_fields = kwargs.get("update_fields")
         if update_fields is not None and "marketing_consent" in update_fields:
             kwargs["update_fields"] = {*update_fields, "marketing_consent_at", "marketing_consent_source"}
         if self.is_primary and (not self.is_active or self.is_one_time):
@@ -355,6 +375,24 @@ class AbstractContact(TimeStampedModel):
             super().save(*args, **kwargs)
             return
         self._save_claiming_primary(*args, **kwargs)
+
+    def set_derived_keys(self) -> dict[str, str]:
+        """Compute ``name_key`` and the blocking keys from the names and birthday, and
+        return them by attname. ``save()`` calls it; so does every path that writes names
+        with ``update()`` (undoing a merge, erasure) and ``rebuild_match_keys``."""
+        self.name_key = normalize.name_key(self.full_name)
+        self.set_match_keys()
+        return {"name_key": self.name_key, **{name: getattr(self, name) for name in MATCH_KEY_FIELDS}}
+
+    def set_match_keys(self) -> None:
+        """Compute the blocking keys of duplicate detection from the names and birthday
+        (``save()`` does; for rows written otherwise, see ``rebuild_match_keys``)."""
+        birthday = self.birthday
+        if isinstance(birthday, str):  # as a form or fixture may set it, not yet cleaned
+            birthday = self._meta.get_field("birthday").to_python(birthday)
+        keys = normalize.match_keys(self.first_name or "", self.last_name or "", birthday)
+        for name, value in zip(MATCH_KEY_FIELDS, keys, strict=True):
+            setattr(self, name, value)
 
     def _save_claiming_primary(self, *args: Any, **kwargs: Any) -> None:
         """Save a new contact, making it primary if its customer has none (``AUTO_PRIMARY``).
@@ -614,18 +652,30 @@ class ContactEmail(ContactPoint):
             )
 
     def _check_email_unique(self, customer_id: Any = None) -> None:
-        """``EMAIL_UNIQUE``'s rule; ``customer_id`` is the contact's customer, if known."""
+        """``EMAIL_UNIQUE``'s rule; ``customer_id`` is the contact's customer, if known.
+
+        Also for a contact not saved yet (the admin's add page and a host's add view
+        validate the emails before the contact is saved): then its customer, as the
+        contact form set it, is the one checked.
+        """
         scope = app_settings.email_unique
-        if not self.email_normalized or self.contact_id is None:
+        contact = self._state.fields_cache.get("contact")
+        if self.contact_id is None and contact is not None:
+            customer_id = customer_id or contact.customer_id
+        elif self.contact_id is not None:
+            customer_id = customer_id or self.contact.customer_id
+        else:
+            return
+        if not self.email_normalized:
             return
         others = ContactEmail._default_manager.filter(email_normalized=self.email_normalized)
         if self.pk is not None:
             others = others.exclude(pk=self.pk)
-        same_contact = others.filter(contact_id=self.contact_id)
+        same_contact = others.filter(contact_id=self.contact_id) if self.contact_id is not None else others.none()
         if same_contact.exists():
             message = _("This contact already has the address %(email)s.")
         elif (
-            scope == "customer" and others.filter(contact__customer_id=customer_id or self.contact.customer_id).exists()
+            scope == "customer" and customer_id is not None and others.filter(contact__customer_id=customer_id).exists()
         ):
             message = _("Another contact of this customer already uses %(email)s.")
         elif scope == "global" and others.exists():
@@ -633,6 +683,26 @@ class ContactEmail(ContactPoint):
         else:
             return
         raise ValidationError({"email": ValidationError(message, code="email_taken", params={"email": self.email})})
+
+    @classmethod
+    def move_refusal(cls, contact: AbstractContact, customer_id: Any) -> str | None:
+        """Why ``contact``'s addresses can't go with it to the customer ``customer_id``
+        (``EMAIL_UNIQUE="customer"``: another contact there uses one), or ``None``."""
+        if app_settings.email_unique != "customer" or contact.pk is None or customer_id is None:
+            return None
+        mine = cls._default_manager.filter(contact_id=contact.pk)
+        clash = (
+            mine.filter(
+                email_normalized__in=cls._default_manager.filter(contact__customer_id=customer_id)
+                .exclude(contact_id=contact.pk)
+                .values("email_normalized")
+            )
+            .order_by("pk")
+            .first()
+        )
+        if clash is None:
+            return None
+        return _("Another contact of this customer already uses %(email)s.") % {"email": clash.email}
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Save; an address checked by ``clean()`` is checked again under the locks.
@@ -773,6 +843,53 @@ class NamedLock(models.Model):  # noqa: DJ008 (never shown)
     class Meta:
         verbose_name = _("lock")
         verbose_name_plural = _("locks")
+
+
+class DuplicateDismissal(models.Model):
+    """Two contacts staff said are not the same person ("Not duplicates").
+
+    Duplicate detection never links them again; deleting the row undoes it (history
+    keeps both). The contacts are named by their pks as text, in sorted order, not by
+    foreign keys: a merge repoints every foreign key to the merged contact, which would
+    turn the pair into a contact and itself; a pair naming a contact merged away or
+    deleted simply never comes up, and comes back with the contact if a merge is undone.
+    """
+
+    first_contact_id = models.CharField(_("first contact"), max_length=64)
+    second_contact_id = models.CharField(_("second contact"), max_length=64)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dismissed by"),
+    )
+    created = models.DateTimeField(_("dismissed at"), auto_now_add=True)
+
+    history = FrozenHistoricalRecords()
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name = _("dismissed duplicate")
+        verbose_name_plural = _("dismissed duplicates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["first_contact_id", "second_contact_id"], name="%(app_label)s_%(class)s_unique_pair"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Contacts %(first)s and %(second)s are not duplicates") % {
+            "first": self.first_contact_id,
+            "second": self.second_contact_id,
+        }
+
+    @staticmethod
+    def pair_key(first: Any, second: Any) -> tuple[str, str]:
+        """The two pks as stored: text, in sorted order."""
+        low, high = sorted((str(first), str(second)))
+        return low, high
 
 
 class MergeRecord(models.Model):

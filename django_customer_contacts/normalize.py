@@ -8,10 +8,12 @@ address" or "the same number" means.
 
 from __future__ import annotations
 
+import datetime
+import functools
 import hashlib
 import unicodedata
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import phonenumbers
 from django.conf import settings
@@ -20,19 +22,29 @@ from django.db import connections, models, router
 from django.utils.translation import gettext as _
 from phonenumber_field.phonenumber import PhoneNumber, to_python
 
+from .nicknames import given_name_forms
+
 __all__ = [
     "EMAIL_KEY_LENGTH",
+    "MATCH_KEY_LENGTH",
     "NAME_KEY_LENGTH",
     "TAG_KEY_LENGTH",
+    "MatchKeys",
+    "birthday_key",
+    "canonical_given_name",
     "default_region",
     "email_key",
+    "email_match_key",
     "find_phone_numbers",
+    "fold_name",
+    "match_keys",
     "name_key",
     "parse_phone",
     "parse_pk",
     "phone_search_key",
     "phone_search_lookups",
     "phone_spellings",
+    "phonetic_code",
     "tag_key",
 ]
 
@@ -41,6 +53,8 @@ __all__ = [
 NAME_KEY_LENGTH = 500
 EMAIL_KEY_LENGTH = 254
 TAG_KEY_LENGTH = 100
+#: The longest blocking key (:func:`match_keys`) a contact's ``match_*_key`` column holds.
+MATCH_KEY_LENGTH = 40
 
 
 def _fit(key: str, length: int) -> str:
@@ -68,6 +82,134 @@ def name_key(value: str) -> str:
     return _fit(" ".join(stripped.split()), NAME_KEY_LENGTH)
 
 
+# Letters NFKD leaves whole, as people without the key on their keyboard write them.
+_LETTER_FOLDS = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "\u0131": "i", "ħ": "h"}
+)
+# Apostrophes join ("O'Brien" is "obrien"); every other non-letter separates.
+_JOINERS = frozenset("'\u2019\u02bc`\u00b4")  # apostrophes, typographic ones too
+
+
+@functools.lru_cache(maxsize=1 << 16)  # names repeat: duplicate detection folds thousands
+def fold_name(value: str) -> str:
+    """A name as duplicate detection compares it: casefolded, without accents and
+    punctuation, single-spaced: ``"  O'Brien-ÁLVAREZ "`` -> ``"obrien alvarez"``."""
+    decomposed = unicodedata.normalize("NFKD", value.casefold().translate(_LETTER_FOLDS))
+    kept = []
+    for char in decomposed:
+        if unicodedata.combining(char) or char in _JOINERS:
+            continue
+        kept.append(char if char.isalnum() else " ")
+    return " ".join("".join(kept).split())
+
+
+# Soundex's letter classes: letters of one class sound alike. Vowels (and y) separate
+# repeats; h and w don't.
+_SOUNDEX = {
+    **dict.fromkeys("bfpv", "1"),
+    **dict.fromkeys("cgjkqsxz", "2"),
+    **dict.fromkeys("dt", "3"),
+    "l": "4",
+    **dict.fromkeys("mn", "5"),
+    "r": "6",
+    **dict.fromkeys("aeiouy", ""),
+    **dict.fromkeys("hw", None),
+}
+# First letters that are spelled either way: "Catherine" and "Katherine", "Philip" and "Filip".
+_FIRST_SOUNDS = (("ph", "f"), ("c", "k"), ("z", "s"))
+
+
+def phonetic_code(token: str) -> str:
+    """A folded name's sound, as Soundex writes it: ``"smith"``, ``"smyth"`` and
+    ``"smtih"`` -> ``"s53"``; ``"catherine"`` and ``"katherine"`` -> ``"k365"``.
+
+    American Soundex without the padding, but for the first letter: ``c``, ``z`` and
+    ``ph`` start the code as ``k``, ``s`` and ``f``. A name in another script (no
+    letter a-z in it) is its own code.
+    """
+    if not token or not ("a" <= token[0] <= "z"):
+        return token[:MATCH_KEY_LENGTH]
+    first = token[0]
+    for spelling, sound in _FIRST_SOUNDS:
+        if token.startswith(spelling):
+            first = sound
+            break
+    code = [first]
+    previous = _SOUNDEX.get(token[0])
+    for char in token[1:]:
+        digit = _SOUNDEX.get(char, "")
+        if digit is None:  # h, w: no sound of their own, and no separation either
+            continue
+        if digit and digit != previous:
+            code.append(digit)
+            if len(code) == 4:
+                break
+        previous = digit
+    return "".join(code)
+
+
+def canonical_given_name(token: str) -> str:
+    """The full given name a folded first name stands for (``"bob"`` -> ``"robert"``):
+    of several (``"chris"``), the first in alphabetical order. See ``nicknames``."""
+    return min(given_name_forms(token))
+
+
+def birthday_key(birthday: datetime.date | None) -> str:
+    """The date with its day and month in either order: 3 December and 12 March 1980
+    are both ``"1980-03-12"``; ``""`` for none."""
+    if birthday is None:
+        return ""
+    low, high = sorted((birthday.month, birthday.day))
+    return f"{birthday.year:04d}-{low:02d}-{high:02d}"
+
+
+class MatchKeys(NamedTuple):
+    """A contact's blocking keys: two contacts of one customer are compared when they
+    share one (see ``duplicates``).
+
+    Each name key pairs one name's sound with two letters of the other name — the
+    surname's sound with the given name's first two letters, say — so that a typo in
+    one name leaves a key of the other intact. The two keys of a kind are stored in
+    sorted order (``low``, ``high``): with first and last name swapped, the pair is the
+    same.
+    """
+
+    #: The sounds of the surname and the given name, each with the other's first two letters.
+    initial_low: str
+    initial_high: str
+    #: The same with the other name's last two letters: a typo at the start of a name leaves it.
+    final_low: str
+    final_high: str
+    #: :func:`birthday_key`.
+    birthday: str
+
+
+def match_keys(first_name: str, last_name: str, birthday: datetime.date | None) -> MatchKeys:
+    """The blocking keys of a contact with these names and birthday.
+
+    The given name is the first word of ``first_name`` (a middle name takes no part),
+    read as the full name it stands for (``"Bob"`` as ``"robert"``); the surname is the
+    first word of ``last_name``. The name keys need both names: without one, they are
+    ``""`` — no key, never compared.
+    """
+    given = next(iter(fold_name(first_name).split()), "")
+    surname = next(iter(fold_name(last_name).split()), "")
+    birthday_part = birthday_key(birthday)
+    if not (given and surname):
+        return MatchKeys("", "", "", "", birthday_part)
+    given = canonical_given_name(given)
+    given_code, surname_code = phonetic_code(given), phonetic_code(surname)
+    initial_low, initial_high = sorted((f"{surname_code} {given[:2]}", f"{given_code} {surname[:2]}"))
+    final_low, final_high = sorted((f"{surname_code} {given[-2:]}", f"{given_code} {surname[-2:]}"))
+    return MatchKeys(
+        initial_low[:MATCH_KEY_LENGTH],
+        initial_high[:MATCH_KEY_LENGTH],
+        final_low[:MATCH_KEY_LENGTH],
+        final_high[:MATCH_KEY_LENGTH],
+        birthday_part,
+    )
+
+
 def email_key(address: str) -> str:
     """The address as uniqueness and duplicate detection compare it.
 
@@ -79,6 +221,17 @@ def email_key(address: str) -> str:
     """
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", address.strip()).casefold())
     return _fit(folded, EMAIL_KEY_LENGTH)
+
+
+def email_match_key(address: str, *, normalized: bool = False) -> str:
+    """The mailbox an address reaches, as duplicate detection compares it: the
+    :func:`email_key` without a ``+tag`` (``"Jane.Smith+crm@Example.org"`` ->
+    ``"jane.smith@example.org"``). ``normalized``: ``address`` is an ``email_key()`` already."""
+    key = address if normalized else email_key(address)
+    local, at, domain = key.rpartition("@")
+    if not at:
+        return key
+    return f"{local.partition('+')[0] or local}@{domain}"
 
 
 def tag_key(name: str) -> str:

@@ -6,7 +6,8 @@ modules of their own (see "Package layout" in the docs) and are re-exported here
 - :func:`set_primary_contact` (``primary``),
 - :func:`merge_contacts` and :func:`plan_merge` (``merging``),
 - :func:`unmerge` and :func:`plan_unmerge` (``merging.undo``),
-- :func:`find_duplicate_contacts` (``duplicates``),
+- :func:`find_duplicate_contacts`, :func:`find_matches`, :func:`dismiss_duplicates`,
+  :func:`undo_dismissal` and :func:`rebuild_match_keys` (``duplicates``),
 - :func:`record_communication` (``communication``),
 - :func:`needs_unused_review` and :func:`unused_review_count` (``unused``),
 - :func:`enable_login` and :func:`send_login_invitation` (``accounts``),
@@ -18,7 +19,13 @@ from __future__ import annotations
 
 from .accounts import enable_login, send_login_invitation
 from .communication import record_communication
-from .duplicates import find_duplicate_contacts
+from .duplicates import (
+    dismiss_duplicates,
+    find_duplicate_contacts,
+    find_matches,
+    rebuild_match_keys,
+    undo_dismissal,
+)
 from .erasure import anonymize_contact, plan_erasure
 from .merging import merge_contacts, plan_merge, plan_unmerge, unmerge
 from .primary import set_primary_contact
@@ -27,17 +34,21 @@ from .unused import needs_unused_review, unused_review_count
 
 __all__ = [
     "anonymize_contact",
+    "dismiss_duplicates",
     "enable_login",
     "find_duplicate_contacts",
+    "find_matches",
     "merge_contacts",
     "needs_unused_review",
     "plan_erasure",
     "plan_merge",
     "plan_unmerge",
+    "rebuild_match_keys",
     "record_communication",
     "send_login_invitation",
     "set_primary_contact",
     "subject_access_data",
+    "undo_dismissal",
     "unmerge",
     "unused_review_count",
 ]

@@ -37,8 +37,9 @@ FORMAT = "django-customer-contacts/subject-access"
 #: Raised when a key is removed or changes meaning; new keys may appear in any version.
 FORMAT_VERSION = 1
 
-# Kept up to date by the app from other fields, never typed by anyone: not exported.
-_INTERNAL_FIELDS = {"name_key", "email_normalized", "primary_marker"}
+# Kept up to date by the app from other fields, never typed by anyone: not exported
+# (nor the blocking keys of duplicate detection, models.MATCH_KEY_FIELDS: see _internal_fields()).
+_DERIVED_FIELDS = {"name_key", "email_normalized", "primary_marker"}
 # Who changed a row is the staff member's data, not the person's.
 _STAFF_FIELDS = {"history_user", "history_user_id"}
 _CONSENT_FIELDS = ("marketing_consent", "marketing_consent_at", "marketing_consent_source")
@@ -66,18 +67,26 @@ class SubjectAccessData(TypedDict):
     admin_log: list[dict[str, Any]]
 
 
+def _internal_fields() -> set[str]:
+    from .models import MATCH_KEY_FIELDS
+
+    return _DERIVED_FIELDS | set(MATCH_KEY_FIELDS)
+
+
 def _row(instance: models.Model) -> dict[str, Any]:
     """Every field the person could have typed or been given, by attname, as JSON."""
+    internal = _internal_fields()
     return {
         field.attname: json_value(field.value_from_object(instance))
         for field in instance._meta.concrete_fields
-        if field.name not in _INTERNAL_FIELDS and not field.generated
+        if field.name not in internal and not field.generated
     }
 
 
 def _history_rows(history: models.QuerySet[Any]) -> list[dict[str, Any]]:
+    left_out = _internal_fields() | _STAFF_FIELDS
     return [
-        {name: json_value(value) for name, value in row.items() if name not in _INTERNAL_FIELDS | _STAFF_FIELDS}
+        {name: json_value(value) for name, value in row.items() if name not in left_out}
         for row in history.order_by("history_date", "history_id").values()
     ]
 

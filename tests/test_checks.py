@@ -142,3 +142,27 @@ def test_non_boolean_switch_is_e007(name):
 def test_counts_that_are_not_positive_whole_numbers_are_e008(name, value):
     with override_settings(CUSTOMER_CONTACTS={name: value}):
         assert ids(check_options()) == ["customer_contacts.E008"]
+
+
+@pytest.mark.parametrize("value", ["fuzzy", "EXACT", None, True])
+def test_unknown_duplicate_matching_is_e014(value):
+    with override_settings(CUSTOMER_CONTACTS={"DUPLICATE_MATCHING": value}):
+        assert ids(check_options()) == ["customer_contacts.E014"]
+
+
+@pytest.mark.parametrize("value", ["scored", "exact"])
+def test_valid_duplicate_matching_passes(value):
+    with override_settings(CUSTOMER_CONTACTS={"DUPLICATE_MATCHING": value}):
+        assert check_options() == []
+
+
+@pytest.mark.parametrize("value", [0, -0.1, 1.5, "0.5", True, None])
+def test_duplicate_min_score_outside_zero_to_one_is_e015(value):
+    with override_settings(CUSTOMER_CONTACTS={"DUPLICATE_MIN_SCORE": value}):
+        assert ids(check_options()) == ["customer_contacts.E015"]
+
+
+@pytest.mark.parametrize("value", [0.3, 0.5, 1])
+def test_valid_duplicate_min_score_passes(value):
+    with override_settings(CUSTOMER_CONTACTS={"DUPLICATE_MIN_SCORE": value}):
+        assert check_options() == []

@@ -1,14 +1,24 @@
-"""Finding likely duplicates: shared email, phone or name within a customer, grouped in the database."""
+"""Exact matching: shared email, phone or full name within a customer, grouped without pairs.
+
+``find_duplicate_contacts(exact=True)``, or ``DUPLICATE_MATCHING = "exact"``: the
+behaviour of the app's first versions, kept. Scored matching: ``test_duplicates_scored.py``.
+"""
 
 import itertools
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from django_customer_contacts import get_contact_model
 from django_customer_contacts.models import ContactEmail
-from django_customer_contacts.services import find_duplicate_contacts
+from django_customer_contacts.services import dismiss_duplicates
+from django_customer_contacts.services import find_duplicate_contacts as find_any
+
+
+def find_duplicate_contacts(queryset=None):
+    return find_any(queryset, exact=True)
 
 
 def groups(queryset=None):
@@ -107,12 +117,33 @@ def test_no_duplicates_no_groups(customer, make_contact):
 
 
 @pytest.mark.parametrize("size", [2, 40])
-def test_finding_takes_two_queries_whatever_the_number_of_contacts(make_customer, make_contact, size):
+def test_finding_and_reading_the_contacts_take_three_queries_whatever_their_number(make_customer, make_contact, size):
     for _ in range(size // 2):
         customer = make_customer()
         email(make_contact(customer), "same@example.com")
         email(make_contact(customer), "same@example.com")
     with CaptureQueriesContext(connection) as queries:
         found = find_duplicate_contacts()
-    assert len(found) == size // 2
+    # The keys, and whether anything was dismissed at all.
     assert len(queries) == 2
+    with CaptureQueriesContext(connection) as queries:
+        assert all(len(group.contacts) == 2 for group in found)
+    assert len(found) == size // 2
+    assert len(queries) == 1
+
+
+def test_exact_matching_is_a_setting(customer, make_contact):
+    make_contact(customer, first_name="Ann", last_name="Smith").add_email("ann@example.com")
+    email(make_contact(customer, first_name="Bea", last_name="Smith"), "ann@example.com")
+    with override_settings(CUSTOMER_CONTACTS={"DUPLICATE_MATCHING": "exact"}):
+        assert [set(g.reasons) for g in find_any()] == [{"email"}]
+    # Scored: a shared address alone doesn't make Ann and Bea one person.
+    assert find_any() == []
+
+
+def test_a_group_whose_every_pair_was_dismissed_is_left_out(customer, make_contact):
+    ann, bea = make_contact(customer, first_name="Ann"), make_contact(customer, first_name="Ann")
+    cat, dan = make_contact(customer, first_name="Cat"), make_contact(customer, first_name="Cat")
+    dismiss_duplicates([ann, bea])
+    dismiss_duplicates([cat])  # a single contact: nothing to dismiss
+    assert [group.contacts for group in find_duplicate_contacts()] == [[cat, dan]]

@@ -30,7 +30,7 @@ def twins(customer, make_contact):
 
 def test_find_duplicate_contacts_prints_a_table(twins, customer):
     jane, twin = twins
-    out = run("find_duplicate_contacts")
+    out = run("find_duplicate_contacts", "--exact")
     assert f"Group 1: {customer} (customer {customer.pk}), shared email, name" in out
     assert f"{jane.pk}  Jane Smith [primary]  jane@example.com" in out
     assert f"{twin.pk}  JANE smith" in out
@@ -42,11 +42,13 @@ def test_find_duplicate_contacts_as_json_and_for_one_customer(twins, make_custom
     other = make_customer()
     make_contact(other, first_name="Bob")
     make_contact(other, first_name="Bob")
-    groups = json.loads(run("find_duplicate_contacts", "--json", "--customer", str(jane.customer_id)))
+    groups = json.loads(run("find_duplicate_contacts", "--json", "--exact", "--customer", str(jane.customer_id)))
     assert groups == [
         {
             "customer": str(jane.customer_id),
             "reasons": ["email", "name"],
+            "score": 1.0,
+            "links": [],
             "contacts": [
                 {"id": jane.pk, "name": "Jane Smith", "is_primary": True, "emails": ["jane@example.com"], "phones": []},
                 {
@@ -59,7 +61,35 @@ def test_find_duplicate_contacts_as_json_and_for_one_customer(twins, make_custom
             ],
         }
     ]
-    assert len(json.loads(run("find_duplicate_contacts", "--json"))) == 2
+    assert len(json.loads(run("find_duplicate_contacts", "--json", "--exact"))) == 2
+
+
+def test_find_duplicate_contacts_prints_scores_and_reasons(twins, customer):
+    jane, twin = twins
+    out = run("find_duplicate_contacts")
+    assert f"Group 1: {customer} (customer {customer.pk}), score 0.9" in out
+    assert ": email, name\n" in out
+    assert f"  {jane.pk} ~ {twin.pk}  0.9" in out
+    assert "same email jane@example.com" in out
+    assert "first names jane and jane: same" in out
+    [group] = json.loads(run("find_duplicate_contacts", "--json"))
+    [link] = group["links"]
+    assert link["contacts"] == [jane.pk, twin.pk]
+    assert link["reasons"] == ["email", "name"]
+    assert link["score"] == group["score"] > 0.9
+
+
+def test_find_duplicate_contacts_min_score_raises_the_bar(customer, make_contact):
+    make_contact(customer, first_name="Jonathan", last_name="Smith")
+    make_contact(customer, first_name="Jonahtan", last_name="Smith")
+    assert "score 0.6" in run("find_duplicate_contacts", "--min-score", "0.5")
+    assert run("find_duplicate_contacts", "--min-score", "0.99") == "No likely duplicates found.\n"
+
+
+@pytest.mark.parametrize("value", ["0", "1.5", "-1"])
+def test_find_duplicate_contacts_refuses_a_min_score_outside_zero_to_one(db, value):
+    with pytest.raises(CommandError, match="--min-score must be above 0 and at most 1"):
+        run("find_duplicate_contacts", "--min-score", value)
 
 
 def test_find_duplicate_contacts_says_when_there_are_none(db):

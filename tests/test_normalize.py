@@ -49,7 +49,7 @@ def test_long_names_that_differ_only_at_the_end_are_no_duplicates(customer, make
     a = make_contact(customer, first_name="ß" * 150, middle_name="ß" * 150, last_name="ß" * 149 + "a")
     b = make_contact(customer, first_name="ß" * 150, middle_name="ß" * 150, last_name="ß" * 149 + "b")
     c = make_contact(customer, first_name="ẞ" * 150, middle_name="ß" * 150, last_name="ß" * 149 + "a")
-    groups = find_duplicate_contacts()
+    groups = find_duplicate_contacts(exact=True)
     assert [[contact.pk for contact in group.contacts] for group in groups] == [[a.pk, c.pk]]
     assert b.name_key != a.name_key == c.name_key
 
@@ -93,7 +93,7 @@ def test_spellings_of_one_address_make_duplicates_on_every_database(customer, ma
     b = make_contact(customer, first_name="Bob", last_name="Baker")
     ContactEmail.objects.create(contact=a, email="sam@example.org")
     ContactEmail.objects.create(contact=b, email=spelling)  # no clean(): the customer rule would refuse it
-    groups = find_duplicate_contacts()
+    groups = find_duplicate_contacts(exact=True)
     assert [(sorted(c.pk for c in g.contacts), g.reasons) for g in groups] == [([a.pk, b.pk], {"email"})]
 
 

@@ -115,7 +115,20 @@ def test_no_module_imports_another_modules_private_names(module):
 
 # The layers, bottom up: a module imports only from its own layer or lower ones.
 LAYERS = [
-    ["", "conf", "exceptions", "signals", "normalize", "validators", "fields", "locking", "history", "unused"],
+    [
+        "",
+        "conf",
+        "exceptions",
+        "signals",
+        "nicknames",
+        "normalize",
+        "matching",
+        "validators",
+        "fields",
+        "locking",
+        "history",
+        "unused",
+    ],
     ["querysets"],
     ["models"],
     ["receivers", "checks", "permissions", "primary", "merging", "duplicates", "communication", "accounts"],

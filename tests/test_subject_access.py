@@ -128,8 +128,9 @@ def test_the_export_has_a_documented_shape(person):
     assert {row["id"] for row in document["history"]["contact"]} == {person.pk, twin_pk}
     assert {row["email"] for row in document["history"]["emails"]} == {EMAIL, OLD_EMAIL, MERGED_EMAIL}
     assert {row["history_type"] for row in document["history"]["emails"]} == {"+", "-", "~"}
-    # Who changed the rows is staff's data, not the person's.
+    # Who changed the rows is staff's data, not the person's; keys derived from the names are the app's.
     assert all("history_user_id" not in row for row in document["history"]["contact"])
+    assert not {"name_key", "match_initial_low"} & {*document["contact"], *document["history"]["contact"][0]}
     [entry] = document["admin_log"]
     assert entry["action"] == "changed" and "+44 7911 123456" in entry["change_message"]
     # The document is JSON as it is.

@@ -31,6 +31,7 @@ from ..permissions import can_change_contact, can_delete_contact, change_refusal
 from ..querysets import first_point, phone_condition
 from ..receivers import primary_deletion_refusal
 from ..services import enable_login, set_primary_contact
+from .duplicates import DuplicatesView
 from .filters import OneTimeFilter, UnusedFilter
 from .gdpr import GDPRAdminMixin
 from .merge import MergeView
@@ -116,6 +117,8 @@ class ContactAdmin(GDPRAdminMixin, SimpleHistoryAdmin):
     form = ContactForm
     # Django's change form, with a link to the merges into the contact.
     change_form_template = "admin/customer_contacts/contact_change_form.html"
+    # The changelist links to "Possible duplicates".
+    change_list_template = "admin/customer_contacts/contact_change_list.html"
     inlines = [ContactEmailInline, ContactPhoneInline]
     list_display = [
         "__str__",
@@ -354,6 +357,19 @@ class ContactAdmin(GDPRAdminMixin, SimpleHistoryAdmin):
                 raise PrimaryContactError(refusal)
             obj.is_primary = False
 
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if not issubclass(form, ContactForm):
+            return form
+        url = self._url
+
+        class AdminContactForm(form):  # type: ignore[misc,valid-type]  # a class made per request
+            def match_url(self, contact: AbstractContact) -> str | None:
+                return url("change", contact.pk)
+
+        AdminContactForm.__name__ = form.__name__
+        return AdminContactForm
+
     def get_fields(self, request: HttpRequest, obj: AbstractContact | None = None) -> list[Any]:
         fields = list(super().get_fields(request, obj))
         if not app_settings.sms_enabled:
@@ -362,7 +378,7 @@ class ContactAdmin(GDPRAdminMixin, SimpleHistoryAdmin):
             # Read-only pages show the relations declared on Tag/NotificationCategory
             # through display methods: Django can't render a reverse relation itself.
             readable = {"tags": "tag_names", "notification_categories": "category_names"}
-            fields = [readable.get(name, name) for name in fields]
+            fields = [readable.get(name, name) for name in fields if name != "save_anyway"]
         return fields
 
     def get_readonly_fields(self, request: HttpRequest, obj: AbstractContact | None = None) -> list[str]:
@@ -422,7 +438,12 @@ class ContactAdmin(GDPRAdminMixin, SimpleHistoryAdmin):
             self.admin_site.admin_view(MergeView(self)),
             name=f"{opts.app_label}_{opts.model_name}_merge",
         )
-        return [merge, *self.gdpr_urls(), *super().get_urls()]
+        duplicates = path(
+            "duplicates/",
+            self.admin_site.admin_view(DuplicatesView(self)),
+            name=f"{opts.app_label}_{opts.model_name}_duplicates",
+        )
+        return [merge, duplicates, *self.gdpr_urls(), *super().get_urls()]
 
     def has_merge_contact_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("customer_contacts.merge_contact")

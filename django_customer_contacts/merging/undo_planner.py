@@ -42,8 +42,7 @@ from ..exceptions import (
     UnmergeOrderError,
 )
 from ..locking import lock_contacts, lock_customer
-from ..models import ContactEmail, MergeRecord
-from ..normalize import name_key
+from ..models import DERIVED_KEY_SOURCES, MATCH_KEY_FIELDS, ContactEmail, MergeRecord
 from .planner import max_query_params, union_statements
 from .record import json_value
 from .relations import Relation, contact_content_type_ids, contact_relations, is_integer_field, stamp_fields
@@ -156,7 +155,7 @@ class UnmergePlan:
                     }
                 )
         for attname, value in self.main_values.items():
-            if attname in ("modified", "name_key"):
+            if attname in ("modified", "name_key", *MATCH_KEY_FIELDS):
                 continue
             lines.append(
                 _("%(field)s of %(main)s: back to %(value)r")
@@ -240,9 +239,8 @@ def build_undo_plan(record: MergeRecord, using: str) -> UnmergePlan:
 
     for attname, value in main_values.items():
         setattr(main, attname, value)
-    if any(name in main_values for name in ("first_name", "middle_name", "last_name")):
-        main.name_key = name_key(main.full_name)
-        main_values["name_key"] = main.name_key
+    if DERIVED_KEY_SOURCES & main_values.keys():
+        main_values.update(main.set_derived_keys())
     return UnmergePlan(
         record=record,
         main=main,

@@ -6,6 +6,7 @@ work, stay staff-only, make a fixed number of queries, and the demo data seeds.
 
 from __future__ import annotations
 
+import re
 from io import StringIO
 from typing import Any
 
@@ -19,7 +20,7 @@ from django.urls import reverse
 
 from django_customer_contacts import get_contact_model
 from django_customer_contacts.models import NotificationCategory
-from django_customer_contacts.services import merge_contacts
+from django_customer_contacts.services import find_duplicate_contacts, merge_contacts
 
 from .models import Case, Customer, Invoice, Note
 
@@ -219,6 +220,15 @@ class SeedDemoTests(TestCase):
         out = StringIO()
         call_command("seed_demo", "--customers", "30", *args, stdout=out)
         return out.getvalue()
+
+    def test_every_planted_duplicate_is_found_with_its_original(self) -> None:
+        output = self.seed()
+        planted = int(re.search(r"Duplicates:\s+(\d+) planted groups", output).group(1))  # type: ignore[union-attr]
+        copies = set(Contact.objects.filter(notes="Imported from the old address book.").values_list("pk", flat=True))
+        groups = [group for group in find_duplicate_contacts() if copies & set(group.contact_ids)]
+        self.assertEqual(len(groups), planted)
+        self.assertLessEqual(copies, {pk for group in groups for pk in group.contact_ids})
+        self.assertTrue(all(set(group.contact_ids) - copies for group in groups))  # each with its original
 
     def test_seeds_repeatably_and_only_once(self) -> None:
         output = self.seed()

@@ -11,7 +11,8 @@ How the rows are written:
 
 * The bulk of the contacts, with their emails and phones, are built in memory the way
   the model API would leave them (first contact primary, first email and phone
-  primary, ``*_allowed`` ticked by the first contact point, ``name_key``), validated
+  primary, ``*_allowed`` ticked by the first contact point, ``name_key`` and the
+  blocking keys of duplicate detection), validated
   field by field, and written with ``bulk_create_with_history()``: a history row
   each, dated when the contact was created. Creating 2,000 contacts one ``save()`` at
   a time would take a minute.
@@ -409,6 +410,7 @@ class DemoSeeder:
         for record in records:
             contact = record.contact
             contact.name_key = name_key(contact.full_name)
+            contact.set_match_keys()  # duplicate detection's blocking keys, as save() computes them
             contact.full_clean(exclude=skip, validate_unique=False, validate_constraints=False)
             contact._history_date = contact.created
         bulk_create_with_history([record.contact for record in records], self.contact_model, batch_size=BATCH_SIZE)

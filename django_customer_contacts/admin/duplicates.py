@@ -1,0 +1,201 @@
+"""The admin's "Possible duplicates" page: groups to merge or to dismiss, and the dismissals."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from .. import get_customer_model
+from ..models import DuplicateDismissal
+from ..normalize import parse_pk
+from ..services import dismiss_duplicates, find_duplicate_contacts, undo_dismissal
+from .merge import MergeView
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+    from .contacts import ContactAdmin
+
+__all__ = ["DuplicatesView"]
+
+#: Groups, or dismissed pairs, per page.
+PER_PAGE = 25
+
+
+class DuplicatesView:
+    """``/admin/<app>/<contact>/duplicates/``: likely duplicates, most certain first.
+
+    ``?customer=<pk>`` shows one customer's; ``?dismissed=1`` the pairs dismissed as
+    "Not duplicates", each with Undo. The list needs no contact instances: one search
+    (a few queries, see ``duplicates``), then one query for the customers shown, whatever
+    the number of groups. POST ``dismiss`` (the group's contact pks) or ``undo`` (a
+    dismissal's pk) needs the merge permission.
+    """
+
+    def __init__(self, model_admin: ContactAdmin) -> None:
+        self.model_admin = model_admin
+        self.model = model_admin.model
+
+    def _url(self, name: str, *args: Any) -> str:
+        opts = self.model._meta
+        return reverse(f"{self.model_admin.admin_site.name}:{opts.app_label}_{opts.model_name}_{name}", args=args)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not self.model_admin.has_view_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            return self.post(request)
+        customer = self._customer(request)
+        if customer is False:
+            return HttpResponseRedirect(self._url("duplicates"))
+        if request.GET.get("dismissed"):
+            return self.dismissed(request, customer)
+        # Not the changelist's queryset: its annotations are for the list, not the search.
+        contacts = self.model._default_manager.regular()
+        if customer is not None:
+            contacts = contacts.filter(customer_id=customer.pk)
+        groups = sorted(find_duplicate_contacts(contacts), key=lambda group: (-group.score, group.contact_ids[0]))
+        page = Paginator(groups, PER_PAGE).get_page(request.GET.get("page"))
+        customers = get_customer_model()._default_manager.in_bulk({group.customer_id for group in page})
+        rows: list[dict[str, Any]] = [
+            {
+                "group": group,
+                "ids": ",".join(str(pk) for pk in group.contact_ids),
+                "reasons": sorted(group.reasons),
+                "customer": customers.get(group.customer_id),
+                "contacts": [(pk, name, self._url("change", pk)) for pk, name in group.names.items()],
+                "links": [
+                    {
+                        "first": group.names.get(link.first_id, link.first_id),
+                        "second": group.names.get(link.second_id, link.second_id),
+                        "score": round(link.score * 100),
+                        "explanation": link.explanation,
+                    }
+                    for link in group.links
+                ],
+            }
+            for group in page
+        ]
+        for row in rows:
+            row["merge_url"] = f"{self._url('merge')}?{urlencode({'ids': row['ids']})}"
+        return self.render(
+            request,
+            {"page": page, "rows": rows, "customer": customer, "count": len(groups)},
+        )
+
+    def dismissed(self, request: HttpRequest, customer: Any) -> HttpResponse:
+        dismissals = DuplicateDismissal._default_manager.select_related("user")
+        if customer is not None:
+            pks = [
+                str(pk)
+                for pk in self.model._default_manager.filter(customer_id=customer.pk).values_list("pk", flat=True)
+            ]
+            dismissals = dismissals.filter(first_contact_id__in=pks)
+        page = Paginator(dismissals, PER_PAGE).get_page(request.GET.get("page"))
+        ids = {pk for d in page for pk in (d.first_contact_id, d.second_contact_id)}
+        to_pk = self.model._meta.pk.to_python
+        known = {
+            str(c.pk): (str(c), self._url("change", c.pk))
+            for c in self.model._default_manager.filter(pk__in=[to_pk(pk) for pk in ids])
+        }
+        rows = [
+            {
+                "dismissal": d,
+                "contacts": [
+                    known.get(pk, (_("contact #%(pk)s (gone)") % {"pk": pk}, ""))
+                    for pk in (d.first_contact_id, d.second_contact_id)
+                ],
+            }
+            for d in page
+        ]
+        return self.render(request, {"page": page, "rows": rows, "customer": customer, "dismissed_list": True})
+
+    def render(self, request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+        customer = context.get("customer")
+        query = {"customer": customer.pk} if customer is not None else {}
+        context = {
+            **self.model_admin.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Dismissed duplicates") if context.get("dismissed_list") else _("Possible duplicates"),
+            "can_act": self.model_admin.has_merge_contact_permission(request),
+            "list_url": f"{self._url('duplicates')}?{urlencode(query)}",
+            "dismissed_url": f"{self._url('duplicates')}?{urlencode({**query, 'dismissed': 1})}",
+            "query": urlencode(query),
+            **context,
+        }
+        return TemplateResponse(request, "admin/customer_contacts/duplicates.html", context)
+
+    def _customer(self, request: HttpRequest) -> Any:
+        """The customer of ``?customer=``; ``None`` for all; ``False`` (and a message) for a bad one."""
+        raw = request.GET.get("customer")
+        if not raw:
+            return None
+        try:
+            pk = parse_pk(get_customer_model(), raw)
+        except ValueError as exc:
+            self.model_admin.message_user(request, str(exc), messages.ERROR)
+            return False
+        customer = get_customer_model()._default_manager.filter(pk=pk).first()
+        if customer is None:
+            self.model_admin.message_user(request, _("There is no such customer."), messages.ERROR)
+            return False
+        return customer
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if not self.model_admin.has_merge_contact_permission(request):
+            raise PermissionDenied
+        back = request.POST.get("next") or self._url("duplicates")
+        if not back.startswith(self._url("duplicates")):
+            back = self._url("duplicates")
+        user: AbstractBaseUser = request.user  # type: ignore[assignment]  # the admin's users are logged in
+        if "undo" in request.POST:
+            undo = _int(request.POST["undo"])
+            dismissal = None if undo is None else DuplicateDismissal._default_manager.filter(pk=undo).first()
+            if dismissal is None:
+                self.model_admin.message_user(request, _("That dismissal was undone already."), messages.WARNING)
+                return HttpResponseRedirect(back)
+            undo_dismissal(dismissal, user=user)
+            self.model_admin.message_user(
+                request, _("Undone: the contacts may show up as possible duplicates again."), messages.SUCCESS
+            )
+            return HttpResponseRedirect(back)
+        try:
+            ids = MergeView(self.model_admin).parse_ids(request.POST.get("dismiss", ""))
+        except ValidationError as exc:
+            self.model_admin.message_user(request, exc.messages[0], messages.ERROR)
+            return HttpResponseRedirect(back)
+        contacts = list(self.model_admin.get_queryset(request).filter(pk__in=ids).order_by("pk"))
+        if len(contacts) < 2 or len({c.customer_id for c in contacts}) != 1:
+            self.model_admin.message_user(
+                request, _("Select two or more contacts of one customer that still exist."), messages.ERROR
+            )
+            return HttpResponseRedirect(back)
+        made = dismiss_duplicates(contacts, user=user)
+        names = ", ".join(str(contact) for contact in contacts)
+        self.model_admin.message_user(
+            request,
+            ngettext(
+                "%(names)s: marked as not duplicates (%(count)d pair). Undo it under “Dismissed duplicates”.",
+                "%(names)s: marked as not duplicates (%(count)d pairs). Undo it under “Dismissed duplicates”.",
+                len(made),
+            )
+            % {"names": names, "count": len(made)},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(back)
+
+
+def _int(value: str) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
