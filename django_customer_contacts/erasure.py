@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import suppress
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import phonenumbers
@@ -23,7 +24,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from . import get_contact_model, get_customer_model
-from .exceptions import ErasureError
+from .exceptions import ErasureError, LinkedUserError
 from .locking import db_for_write, lock_contacts, lock_customer
 from .merging.undo_planner import ERASED
 from .normalize import find_phone_numbers, parse_phone, parse_pk, phone_spellings
@@ -33,7 +34,17 @@ if TYPE_CHECKING:
 
     from .models import AbstractContact, MergeRecord
 
-__all__ = ["ERASED_NAME", "ERASED_TEXT", "ERASURE_REASON", "anonymize_contact"]
+__all__ = [
+    "ERASED_NAME",
+    "ERASED_TEXT",
+    "ERASURE_REASON",
+    "ErasurePlan",
+    "admin_log_about",
+    "anonymize_contact",
+    "merges_into",
+    "plan_erasure",
+    "records_merging_away",
+]
 
 _Contact = TypeVar("_Contact", bound="AbstractContact")
 
@@ -133,31 +144,10 @@ def anonymize_contact(
     refreshed, or ``None`` when its row no longer exists.
     """
     model = get_contact_model()
-    if isinstance(contact, models.Model):
-        if contact.pk is None:
-            raise ErasureError(_("This contact isn't saved, so there is nothing to erase."))
-        pk, using = contact.pk, db_for_write(contact)
-    else:
-        try:
-            pk = parse_pk(model, contact)
-        except ValueError as exc:
-            raise ErasureError(str(exc)) from None
-        using = router.db_for_write(model)
+    pk, using = _contact_key(model, contact)
     with transaction.atomic(using=using):
         fresh = _lock_contact(model, pk, using)
-        if fresh is None:
-            _refuse_merged_into_a_living_contact(pk, using)
-        elif fresh.user_id is not None and not unlink_user:
-            raise ErasureError(
-                _(
-                    "%(contact)s has a user account. Erasing the contact doesn't erase the account: "
-                    "pass unlink_user=True to unlink it, then delete or anonymise the account."
-                )
-                % {"contact": fresh}
-            )
-        traces = _Traces(model, pk, fresh, using)
-        if fresh is None and not traces.found:
-            raise ErasureError(_("There is no contact #%(pk)s, and no history of one: nothing to erase.") % {"pk": pk})
+        traces = _erasable_traces(model, pk, fresh, using, unlink_user=unlink_user)
         if fresh is not None:
             _erase_row(fresh, user=user, unlink_user=unlink_user, using=using)
         traces.erase(fresh)
@@ -168,6 +158,119 @@ def anonymize_contact(
         contact.refresh_from_db()
         return contact  # type: ignore[return-value]  # the instance given: a contact
     return fresh
+
+
+@dataclass(frozen=True)
+class ErasurePlan:
+    """What :func:`anonymize_contact` would erase for one contact, read without changing anything.
+
+    For a confirmation page: the values named here are the person's, shown to the
+    staff member who is about to erase them.
+    """
+
+    #: The contact's pk; ``contact`` is the contact, or ``None`` for one deleted earlier.
+    pk: Any
+    contact: AbstractContact | None
+    #: ``(field's verbose name, value)`` of every personal field with a value, blanked.
+    fields: list[tuple[str, str]]
+    #: Verbose names of the communication preferences and consent now on, switched off.
+    preferences: list[str]
+    emails: list[str]
+    #: Phone numbers in E.164.
+    phones: list[str]
+    #: Names of the notification categories the contact leaves.
+    notification_categories: list[str]
+    #: Whether the contact becomes inactive (a primary contact stays active).
+    deactivated: bool
+    #: The user account unlinked (``unlink_user=True``), as its ``str()``; ``""`` for none.
+    unlinked_user: str
+    #: Contacts merged into this one, directly or through earlier merges: erased with it.
+    merged_contact_ids: list[Any]
+    contact_history_rows: int
+    email_history_rows: int
+    phone_history_rows: int
+    merge_records: int
+    admin_log_entries: int
+
+
+def plan_erasure(contact: object, *, unlink_user: bool = False) -> ErasurePlan:
+    """What erasing ``contact`` (a contact or a pk) would change: nothing is changed or locked.
+
+    Raises ``ErasureError`` exactly when :func:`anonymize_contact` would (one rule
+    decides both); ``LinkedUserError`` for a contact with a user account unless
+    ``unlink_user``. Erasure checks again under its locks: a plan is a preview.
+    """
+    model = get_contact_model()
+    pk, using = _contact_key(model, contact)
+    # The relations are declared on the related models (see models.py): names only mypy can't see.
+    rows = model._base_manager.using(using).prefetch_related(*["emails", "phones", "notification_categories"])
+    fresh = rows.select_related("user").filter(pk=pk).first()
+    traces = _erasable_traces(model, pk, fresh, using, unlink_user=unlink_user)
+    fields: list[tuple[str, str]] = []
+    preferences: list[str] = []
+    if fresh is not None:
+        for attname in _erased_values(model):
+            field = model._meta.get_field(attname)
+            value = getattr(fresh, attname)
+            if isinstance(field, models.Field) and field.editable and value not in (None, ""):
+                shown = dict(field.flatchoices).get(value, value) if field.choices else value
+                fields.append((str(field.verbose_name), str(shown)))
+        preferences = [_verbose_name(model, name) for name in _SWITCHED_OFF if getattr(fresh, name)]
+    return ErasurePlan(
+        pk=pk,
+        contact=fresh,
+        fields=fields,
+        preferences=preferences,
+        emails=[point.email for point in fresh.emails.all()] if fresh else [],
+        phones=[str(point.number) for point in fresh.phones.all()] if fresh else [],
+        notification_categories=[category.name for category in fresh.notification_categories.all()] if fresh else [],
+        deactivated=fresh is not None and fresh.is_active and not fresh.is_primary,
+        unlinked_user=str(fresh.user) if fresh is not None and fresh.user is not None and unlink_user else "",
+        merged_contact_ids=sorted(traces.person_ids - {pk}, key=str),
+        contact_history_rows=traces.contact_history.count(),
+        email_history_rows=traces.email_history.filter(id__in=traces.email_ids).count(),
+        phone_history_rows=traces.phone_history.filter(id__in=traces.phone_ids).count(),
+        merge_records=len(traces.records) + len(traces.undone) + len(traces.merged_away),
+        admin_log_entries=traces.admin_log_count(),
+    )
+
+
+def _verbose_name(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    return str(field.verbose_name) if isinstance(field, models.Field) else name
+
+
+def _contact_key(model: type[AbstractContact], contact: object) -> tuple[Any, str]:
+    """The pk ``contact`` names and the database to erase it on; ``ErasureError`` if it names none."""
+    if isinstance(contact, models.Model):
+        if contact.pk is None:
+            raise ErasureError(_("This contact isn't saved, so there is nothing to erase."))
+        return contact.pk, db_for_write(contact)
+    try:
+        pk = parse_pk(model, contact)
+    except ValueError as exc:
+        raise ErasureError(str(exc)) from None
+    return pk, router.db_for_write(model)
+
+
+def _erasable_traces(
+    model: type[AbstractContact], pk: Any, fresh: AbstractContact | None, using: str, *, unlink_user: bool
+) -> _Traces:
+    """The person's traces, or ``ErasureError`` when erasure refuses: every refusal is decided here."""
+    if fresh is None:
+        _refuse_merged_into_a_living_contact(pk, using)
+    elif fresh.user_id is not None and not unlink_user:
+        raise LinkedUserError(
+            _(
+                "%(contact)s has a user account. Erasing the contact doesn't erase the account: "
+                "pass unlink_user=True to unlink it, then delete or anonymise the account."
+            )
+            % {"contact": fresh}
+        )
+    traces = _Traces(model, pk, fresh, using)
+    if fresh is None and not traces.found:
+        raise ErasureError(_("There is no contact #%(pk)s, and no history of one: nothing to erase.") % {"pk": pk})
+    return traces
 
 
 def _lock_contact(model: type[AbstractContact], pk: Any, using: str) -> AbstractContact | None:
@@ -186,7 +289,7 @@ def _lock_contact(model: type[AbstractContact], pk: Any, using: str) -> Abstract
 
 
 def _refuse_merged_into_a_living_contact(pk: Any, using: str) -> None:
-    for record in _records_holding_a_snapshot_of(pk, using):
+    for record in records_merging_away(pk, using):
         # An undone merge gave the contact back its data: deleted since, it holds it no more.
         if record.contact_id is not None and record.undone_at is None:
             raise ErasureError(
@@ -198,7 +301,7 @@ def _refuse_merged_into_a_living_contact(pk: Any, using: str) -> None:
             )
 
 
-def _records_holding_a_snapshot_of(pk: Any, using: str) -> list[MergeRecord]:
+def records_merging_away(pk: Any, using: str) -> list[MergeRecord]:
     """The merge records in which the contact ``pk`` was merged away (snapshots are keyed by pk)."""
     from .models import MergeRecord
 
@@ -210,7 +313,7 @@ def _records_holding_a_snapshot_of(pk: Any, using: str) -> list[MergeRecord]:
     ]
 
 
-def _merges_into(
+def merges_into(
     model: type[AbstractContact], contact_id: Any, using: str
 ) -> tuple[set[Any], list[MergeRecord], list[MergeRecord]]:
     """The contact and every contact merged into it, directly or through earlier merges,
@@ -261,6 +364,24 @@ def _merges_into(
         [record for record in records_found if record.undone_at is None],
         [record for record in records_found if record.undone_at is not None],
     )
+
+
+def admin_log_about(
+    ids_by_model: Mapping[type[models.Model], Iterable[Any]], using: str
+) -> models.QuerySet[Any] | None:
+    """Django admin's log entries about these objects (pks by model); ``None`` without the admin."""
+    if not apps.is_installed("django.contrib.admin"):
+        return None
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    types = ContentType.objects.db_manager(using).get_for_models(*ids_by_model, for_concrete_models=False)
+    condition = Q()
+    for model, ids in ids_by_model.items():
+        keys = [str(pk) for pk in ids if pk is not None]
+        if keys:
+            condition |= Q(content_type=types[model], object_id__in=keys)
+    return LogEntry.objects.using(using).filter(condition) if condition else LogEntry.objects.using(using).none()
 
 
 def _erase_row(fresh: AbstractContact, *, user: AbstractBaseUser | None, unlink_user: bool, using: str) -> None:
@@ -358,7 +479,7 @@ class _Traces:
         from .models import ContactEmail, ContactPhone
 
         self.model, self.pk, self.using = model, pk, using
-        self.person_ids, self.records, self.undone = _merges_into(model, pk, using)
+        self.person_ids, self.records, self.undone = merges_into(model, pk, using)
         self.contact_history = model.history.using(using).filter(id__in=self.person_ids)
         self.email_history = ContactEmail.history.using(using)
         self.phone_history = ContactPhone.history.using(using)
@@ -371,7 +492,7 @@ class _Traces:
         # Merges into the person: every snapshot is theirs. A merge of the person into a
         # contact deleted since: only their own snapshot.
         into = {record.pk for record in [*self.records, *self.undone]}
-        self.merged_away = [record for record in _records_holding_a_snapshot_of(pk, using) if record.pk not in into]
+        self.merged_away = [record for record in records_merging_away(pk, using) if record.pk not in into]
         self.customer_ids = set(self.contact_history.values_list("customer_id", flat=True))
 
         # Every name the person went by, whole (as str() shows it) and in parts.
@@ -509,6 +630,14 @@ class _Traces:
             scrubbed = self.scrubber.text(reason)
             if scrubbed != reason:
                 history.filter(history_id=history_id).update(history_change_reason=scrubbed)
+
+    def admin_log_count(self) -> int:
+        from .models import ContactEmail, ContactPhone
+
+        entries = admin_log_about(
+            {self.model: self.person_ids, ContactEmail: self.email_ids, ContactPhone: self.phone_ids}, self.using
+        )
+        return entries.count() if entries is not None else 0
 
     def _scrub_admin_log(
         self, model: type[models.Model], ids: Iterable[Any], scrubber: _Scrubber, *, name: str | None = None

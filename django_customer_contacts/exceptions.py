@@ -56,3 +56,7 @@ class LoginError(ContactError):
 
 class ErasureError(ContactError):
     """``anonymize_contact`` refused to erase a contact; nothing was changed."""
+
+
+class LinkedUserError(ErasureError):
+    """Erasure was refused because the contact has a user account (see ``unlink_user``)."""

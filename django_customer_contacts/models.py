@@ -985,4 +985,5 @@ class ContactPermission(models.Model):  # noqa: DJ008 (never instantiated)
             ("export_contact", _("Can export contacts")),
             ("change_customer_managed_contact", _("Can change contacts managed by the customer")),
             ("unmerge_contact", _("Can undo a merge of contacts")),
+            ("erase_contact", _("Can erase a contact's personal data")),
         ]

@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 
 #: The permission that lets staff change and delete customer-managed contacts.
 CHANGE_CUSTOMER_MANAGED = "customer_contacts.change_customer_managed_contact"
+#: The permission GDPR erasure (``anonymize_contact``) needs in the admin.
+ERASE_CONTACT = "customer_contacts.erase_contact"
+#: The permission exports need: the CSV and, with the view permission, the subject-access export.
+EXPORT_CONTACT = "customer_contacts.export_contact"
 
 
 class PermissionHolder(Protocol):
@@ -82,6 +86,26 @@ def _refusal(user: PermissionHolder, contact: AbstractContact | None, action: st
             }
         return _("%(contact)s is managed by the customer: you can view it but not change it.") % {"contact": contact}
     return None
+
+
+def erase_refusal(user: PermissionHolder, contact: AbstractContact | None = None) -> str | None:
+    """Why ``user`` may not erase ``contact``'s personal data (GDPR), as a message; ``None`` when they may.
+
+    Needs ``customer_contacts.erase_contact`` — not the model's ``change`` permission: the
+    person who handles erasure requests needn't edit contacts — and for a
+    customer-managed contact also ``customer_contacts.change_customer_managed_contact``.
+    """
+    if not user.has_perm(ERASE_CONTACT):
+        return _("You don't have permission to erase contacts' personal data.")
+    if is_customer_managed(contact) and not user.has_perm(CHANGE_CUSTOMER_MANAGED):
+        return _("%(contact)s is managed by the customer: you can view it but not erase it.") % {"contact": contact}
+    return None
+
+
+def can_export_subject_data(user: PermissionHolder) -> bool:
+    """Whether ``user`` may download everything the app holds about a person: seeing contacts
+    (:func:`can_view_contact`) and ``customer_contacts.export_contact``."""
+    return can_view_contact(user) and user.has_perm(EXPORT_CONTACT)
 
 
 def check_can_change_contact(user: PermissionHolder, contact: AbstractContact) -> None:

@@ -11,7 +11,8 @@ modules of their own (see "Package layout" in the docs) and are re-exported here
 - :func:`record_communication` (``communication``),
 - :func:`needs_unused_review` and :func:`unused_review_count` (``unused``),
 - :func:`enable_login` and :func:`send_login_invitation` (``accounts``),
-- :func:`anonymize_contact` (``erasure``).
+- :func:`anonymize_contact` and :func:`plan_erasure` (``erasure``),
+- :func:`subject_access_data` (``subject_access``).
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from .duplicates import (
     rebuild_match_keys,
     undo_dismissal,
 )
-from .erasure import anonymize_contact
+from .erasure import anonymize_contact, plan_erasure
 from .merging import merge_contacts, plan_merge, plan_unmerge, unmerge
 from .primary import set_primary_contact
+from .subject_access import subject_access_data
 from .unused import needs_unused_review, unused_review_count
 
 __all__ = [
@@ -38,12 +40,14 @@ __all__ = [
     "find_matches",
     "merge_contacts",
     "needs_unused_review",
+    "plan_erasure",
     "plan_merge",
     "plan_unmerge",
     "rebuild_match_keys",
     "record_communication",
     "send_login_invitation",
     "set_primary_contact",
+    "subject_access_data",
     "undo_dismissal",
     "unmerge",
     "unused_review_count",

@@ -132,7 +132,7 @@ LAYERS = [
     ["querysets"],
     ["models"],
     ["receivers", "checks", "permissions", "primary", "merging", "duplicates", "communication", "accounts"],
-    ["erasure", "export"],
+    ["erasure", "export", "subject_access"],
     ["services"],
     ["forms", "templatetags"],
     # apps.py is where the app is put together: it registers the checks, receivers and admin.

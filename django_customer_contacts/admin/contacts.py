@@ -33,6 +33,7 @@ from ..receivers import primary_deletion_refusal
 from ..services import enable_login, set_primary_contact
 from .duplicates import DuplicatesView
 from .filters import OneTimeFilter, UnusedFilter
+from .gdpr import GDPRAdminMixin
 from .merge import MergeView
 
 if TYPE_CHECKING:
@@ -112,7 +113,7 @@ def delete_selected(
         return None
 
 
-class ContactAdmin(SimpleHistoryAdmin):
+class ContactAdmin(GDPRAdminMixin, SimpleHistoryAdmin):
     form = ContactForm
     # Django's change form, with a link to the merges into the contact.
     change_form_template = "admin/customer_contacts/contact_change_form.html"
@@ -145,7 +146,14 @@ class ContactAdmin(SimpleHistoryAdmin):
     search_fields = ["first_name", "last_name", "emails__email_normalized"]
     readonly_fields = ["is_primary", "created", "modified", "last_contacted_at"]
     raw_id_fields = ["user"]
-    actions = [delete_selected, "set_primary", "merge_contacts", "export_consented_csv", "enable_login"]
+    actions = [
+        delete_selected,
+        "set_primary",
+        "merge_contacts",
+        "export_consented_csv",
+        "enable_login",
+        "erase_personal_data",
+    ]
 
     def has_change_permission(self, request: HttpRequest, obj: AbstractContact | None = None) -> bool:
         # Customer-managed contacts are read-only without change_customer_managed_contact.
@@ -435,7 +443,7 @@ class ContactAdmin(SimpleHistoryAdmin):
             self.admin_site.admin_view(DuplicatesView(self)),
             name=f"{opts.app_label}_{opts.model_name}_duplicates",
         )
-        return [merge, duplicates, *super().get_urls()]
+        return [merge, duplicates, *self.gdpr_urls(), *super().get_urls()]
 
     def has_merge_contact_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("customer_contacts.merge_contact")
