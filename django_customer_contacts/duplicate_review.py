@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db import models
+from django.db import connections, models
 from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -107,21 +107,26 @@ def groups_page(
 def dismissals_of(contacts: models.QuerySet[AbstractContact]) -> models.QuerySet[DuplicateDismissal]:
     """The dismissals naming one of ``contacts`` (one customer's, say), newest first.
 
-    The pairs name their contacts by pk as text. For integer keys the database reads the
-    text as a number and matches it against a subquery of the contacts (a customer of
-    20,000 contacts is no list of 20,000 parameters; and not the other way round, the
-    keys cast to text: MySQL and MariaDB would compare two collations); other keys are
-    read first.
+    The pairs name their contacts by pk as text. For integer keys the database matches
+    them against a subquery of the contacts (a customer of 20,000 contacts is no list of
+    20,000 parameters): the contacts' keys as text — but on MySQL and MariaDB, where text
+    made by a cast has the connection's collation, not the column's, and comparing the
+    two is an error; there the stored text is read as a number (text that isn't one is
+    0, with a warning, where PostgreSQL would fail). Other keys are read first.
     """
     dismissals = DuplicateDismissal._default_manager.select_related("user")
-    if isinstance(contacts.model._meta.pk, models.IntegerField):
+    keys = contacts.order_by()
+    if not isinstance(contacts.model._meta.pk, models.IntegerField):
+        texts = [str(pk) for pk in keys.values_list("pk", flat=True)]
+        return dismissals.filter(models.Q(first_contact_id__in=texts) | models.Q(second_contact_id__in=texts))
+    if connections[contacts.db].vendor == "mysql":
         number = models.BigIntegerField()
-        keys = contacts.order_by().values("pk")
+        pks = keys.values("pk")
         return dismissals.annotate(
             first_key=Cast("first_contact_id", number), second_key=Cast("second_contact_id", number)
-        ).filter(models.Q(first_key__in=keys) | models.Q(second_key__in=keys))
-    texts = [str(pk) for pk in contacts.order_by().values_list("pk", flat=True)]
-    return dismissals.filter(models.Q(first_contact_id__in=texts) | models.Q(second_contact_id__in=texts))
+        ).filter(models.Q(first_key__in=pks) | models.Q(second_key__in=pks))
+    text = keys.annotate(pk_text=Cast("pk", models.CharField(max_length=64))).values("pk_text")
+    return dismissals.filter(models.Q(first_contact_id__in=text) | models.Q(second_contact_id__in=text))
 
 
 def dismissed_page(

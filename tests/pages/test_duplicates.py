@@ -250,3 +250,15 @@ def test_the_page_takes_the_same_queries_for_1_or_30_groups(clerk_client, custom
 
     one = queries_for(1)
     assert queries_for(30) == one
+
+
+def test_a_dismissal_naming_something_that_is_no_contact_key_breaks_nothing(clerk_client, customer, twins):
+    robert, _bob = twins
+    dismiss_duplicates(["not-a-key", robert.pk])  # a host's own call, say
+    response = clerk_client.get(page("contact_duplicates", customer))
+    assert response.status_code == 200
+    [row] = response.context["dismissed_rows"]
+    assert row["contacts"] == [
+        ("Robert Smith", page("contact_edit", customer, pk=robert.pk)),
+        ("contact #not-a-key (gone)", ""),
+    ]
