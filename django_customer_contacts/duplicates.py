@@ -71,6 +71,7 @@ __all__ = [
     "dismiss_duplicates",
     "find_duplicate_contacts",
     "find_matches",
+    "reason_label",
     "rebuild_match_keys",
     "undo_dismissal",
 ]
@@ -752,6 +753,7 @@ def _contacts_by_pk(queryset: models.QuerySet[AbstractContact], pks: Sequence[An
     return found
 
 
-def _reason_label(reason: str) -> str:
+def reason_label(reason: str) -> str:
+    """One of :data:`REASONS` in words, in the active language."""
     labels = {"email": _("email"), "phone": _("phone"), "name": _("name"), "birthday": _("birthday")}
     return str(labels.get(reason, reason))

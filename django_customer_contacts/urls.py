@@ -17,6 +17,7 @@ urlpatterns = [
     path("add/", views.ContactCreateView.as_view(), name="contact_add"),
     path("merge/", views.MergeView.as_view(), name="contact_merge"),
     path("unused/", views.UnusedContactsView.as_view(), name="contact_unused"),
+    path("duplicates/", views.DuplicatesView.as_view(), name="contact_duplicates"),
     path("export/", views.ExportView.as_view(), name="contact_export"),
     path("<str:pk>/", views.ContactUpdateView.as_view(), name="contact_edit"),
     path("<str:pk>/delete/", views.ContactDeleteView.as_view(), name="contact_delete"),

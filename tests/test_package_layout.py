@@ -134,7 +134,7 @@ LAYERS = [
     ["receivers", "checks", "permissions", "primary", "merging", "duplicates", "communication", "accounts"],
     ["erasure", "export", "subject_access"],
     ["services"],
-    ["forms", "templatetags"],
+    ["forms", "templatetags", "duplicate_review"],
     # apps.py is where the app is put together: it registers the checks, receivers and admin.
     # The customer pages (views, urls) and the filters they and hosts use, beside the admin.
     ["admin", "management", "apps", "filters", "views", "urls"],

@@ -6,18 +6,17 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from .. import get_customer_model
+from ..duplicate_review import dismissals_of, dismissed_message, dismissed_page, groups_page, undo_posted
 from ..models import DuplicateDismissal
 from ..normalize import parse_pk
-from ..services import dismiss_duplicates, find_duplicate_contacts, undo_dismissal
+from ..services import dismiss_duplicates
 from .merge import MergeView
 
 if TYPE_CHECKING:
@@ -26,9 +25,6 @@ if TYPE_CHECKING:
     from .contacts import ContactAdmin
 
 __all__ = ["DuplicatesView"]
-
-#: Groups, or dismissed pairs, per page.
-PER_PAGE = 25
 
 
 class DuplicatesView:
@@ -63,60 +59,29 @@ class DuplicatesView:
         contacts = self.model._default_manager.regular()
         if customer is not None:
             contacts = contacts.filter(customer_id=customer.pk)
-        groups = sorted(find_duplicate_contacts(contacts), key=lambda group: (-group.score, group.contact_ids[0]))
-        page = Paginator(groups, PER_PAGE).get_page(request.GET.get("page"))
-        customers = get_customer_model()._default_manager.in_bulk({group.customer_id for group in page})
-        rows: list[dict[str, Any]] = [
-            {
-                "group": group,
-                "ids": ",".join(str(pk) for pk in group.contact_ids),
-                "reasons": sorted(group.reasons),
-                "customer": customers.get(group.customer_id),
-                "contacts": [(pk, name, self._url("change", pk)) for pk, name in group.names.items()],
-                "links": [
-                    {
-                        "first": group.names.get(link.first_id, link.first_id),
-                        "second": group.names.get(link.second_id, link.second_id),
-                        "score": round(link.score * 100),
-                        "explanation": link.explanation,
-                    }
-                    for link in group.links
-                ],
-            }
-            for group in page
-        ]
-        for row in rows:
-            row["merge_url"] = f"{self._url('merge')}?{urlencode({'ids': row['ids']})}"
+        found = groups_page(
+            contacts,
+            request.GET.get("page"),
+            contact_url=lambda pk: self._url("change", pk),
+            merge_url=lambda ids: f"{self._url('merge')}?{urlencode({'ids': ','.join(str(pk) for pk in ids)})}",
+        )
+        customers = get_customer_model()._default_manager.in_bulk({group.customer_id for group in found.page})
+        for row in found.rows:
+            row["customer"] = customers.get(row["group"].customer_id)
         return self.render(
             request,
-            {"page": page, "rows": rows, "customer": customer, "count": len(groups)},
+            {"page": found.page, "rows": found.rows, "customer": customer, "count": found.count},
         )
 
     def dismissed(self, request: HttpRequest, customer: Any) -> HttpResponse:
-        dismissals = DuplicateDismissal._default_manager.select_related("user")
-        if customer is not None:
-            pks = [
-                str(pk)
-                for pk in self.model._default_manager.filter(customer_id=customer.pk).values_list("pk", flat=True)
-            ]
-            dismissals = dismissals.filter(first_contact_id__in=pks)
-        page = Paginator(dismissals, PER_PAGE).get_page(request.GET.get("page"))
-        ids = {pk for d in page for pk in (d.first_contact_id, d.second_contact_id)}
-        to_pk = self.model._meta.pk.to_python
-        known = {
-            str(c.pk): (str(c), self._url("change", c.pk))
-            for c in self.model._default_manager.filter(pk__in=[to_pk(pk) for pk in ids])
-        }
-        rows = [
-            {
-                "dismissal": d,
-                "contacts": [
-                    known.get(pk, (_("contact #%(pk)s (gone)") % {"pk": pk}, ""))
-                    for pk in (d.first_contact_id, d.second_contact_id)
-                ],
-            }
-            for d in page
-        ]
+        contacts = self.model._default_manager.all()
+        if customer is None:
+            dismissals = DuplicateDismissal._default_manager.select_related("user")
+        else:
+            dismissals = dismissals_of(contacts.filter(customer_id=customer.pk))
+        page, rows = dismissed_page(
+            dismissals, contacts, request.GET.get("page"), contact_url=lambda pk: self._url("change", pk)
+        )
         return self.render(request, {"page": page, "rows": rows, "customer": customer, "dismissed_list": True})
 
     def render(self, request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
@@ -158,15 +123,8 @@ class DuplicatesView:
             back = self._url("duplicates")
         user: AbstractBaseUser = request.user  # type: ignore[assignment]  # the admin's users are logged in
         if "undo" in request.POST:
-            undo = _int(request.POST["undo"])
-            dismissal = None if undo is None else DuplicateDismissal._default_manager.filter(pk=undo).first()
-            if dismissal is None:
-                self.model_admin.message_user(request, _("That dismissal was undone already."), messages.WARNING)
-                return HttpResponseRedirect(back)
-            undo_dismissal(dismissal, user=user)
-            self.model_admin.message_user(
-                request, _("Undone: the contacts may show up as possible duplicates again."), messages.SUCCESS
-            )
+            level, text = undo_posted(request.POST["undo"], user=user)
+            self.model_admin.message_user(request, text, level)
             return HttpResponseRedirect(back)
         try:
             ids = MergeView(self.model_admin).parse_ids(request.POST.get("dismiss", ""))
@@ -180,22 +138,5 @@ class DuplicatesView:
             )
             return HttpResponseRedirect(back)
         made = dismiss_duplicates(contacts, user=user)
-        names = ", ".join(str(contact) for contact in contacts)
-        self.model_admin.message_user(
-            request,
-            ngettext(
-                "%(names)s: marked as not duplicates (%(count)d pair). Undo it under “Dismissed duplicates”.",
-                "%(names)s: marked as not duplicates (%(count)d pairs). Undo it under “Dismissed duplicates”.",
-                len(made),
-            )
-            % {"names": names, "count": len(made)},
-            messages.SUCCESS,
-        )
+        self.model_admin.message_user(request, dismissed_message(contacts, made), messages.SUCCESS)
         return HttpResponseRedirect(back)
-
-
-def _int(value: str) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

@@ -5,13 +5,15 @@
     the contact in the URL among the customer's, the base template.
 ``contacts``
     The list (``ContactFilterSet``), the contact form (new and edit), delete, set primary.
-``merge``, ``unused``, ``export``, ``accounts``
-    Merging selected contacts, the review of unused contacts, the CSV export, log-ins.
+``merge``, ``duplicates``, ``unused``, ``export``, ``accounts``
+    Merging selected contacts, the customer's possible duplicates, the review of unused
+    contacts, the CSV export, log-ins.
 """
 
 from .accounts import ContactLoginView
 from .base import CustomerPageMixin
 from .contacts import ContactCreateView, ContactDeleteView, ContactListView, ContactUpdateView, SetPrimaryView
+from .duplicates import DuplicatesView
 from .export import ExportView
 from .merge import MergeView
 from .unused import UnusedContactsView
@@ -23,6 +25,7 @@ __all__ = [
     "ContactLoginView",
     "ContactUpdateView",
     "CustomerPageMixin",
+    "DuplicatesView",
     "ExportView",
     "MergeView",
     "SetPrimaryView",

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.test import Client, override_settings
 
 from django_customer_contacts import get_contact_model
+from django_customer_contacts.models import DuplicateDismissal
 from tests.pages.helpers import make_staff, new_contact_data, page
 
 #: Every page, by URL name: whether it is about one contact.
@@ -16,6 +17,7 @@ PAGES = {
     "contact_add": False,
     "contact_merge": False,
     "contact_unused": False,
+    "contact_duplicates": False,
     "contact_export": False,
     "contact_edit": True,
     "contact_delete": True,
@@ -24,7 +26,7 @@ PAGES = {
 }
 #: The pages that change something when POSTed.
 POSTED = ["contact_add", "contact_edit", "contact_delete", "contact_set_primary", "contact_login", "contact_merge"]
-POSTED_ALSO = [*POSTED, "contact_unused"]
+POSTED_ALSO = [*POSTED, "contact_unused", "contact_duplicates"]
 
 
 @pytest.fixture
@@ -54,13 +56,18 @@ def post_data(name, pair):
         "contact_login": {"action": "enable"},
         "contact_merge": {"main": ann.pk, "merge": "1"},
         "contact_unused": {"ids": [bob.pk], "confirm": "1"},
+        "contact_duplicates": {"dismiss": f"{ann.pk},{bob.pk}"},
         "contact_delete": {},
     }[name]
 
 
 def state():
-    """What the pages could change: every contact's name, primary flag and user."""
-    return sorted(get_contact_model().objects.values_list("pk", "first_name", "is_primary", "user_id"))
+    """What the pages could change: every contact's name, primary flag and user; the pairs
+    dismissed as not duplicates."""
+    return (
+        sorted(get_contact_model().objects.values_list("pk", "first_name", "is_primary", "user_id")),
+        sorted(DuplicateDismissal.objects.values_list("first_contact_id", "second_contact_id")),
+    )
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))
