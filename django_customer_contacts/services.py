@@ -10,12 +10,15 @@ modules of their own (see "Package layout" in the docs) and are re-exported here
 - :func:`record_communication` (``communication``),
 - :func:`needs_unused_review` and :func:`unused_review_count` (``unused``),
 - :func:`enable_login` and :func:`send_login_invitation` (``accounts``),
-- :func:`anonymize_contact` (``erasure``).
+- :func:`anonymize_contact` (``erasure``),
+- :func:`add_tag`, :func:`remove_tag`, :func:`opt_in_category`, :func:`opt_out_category`
+  and :func:`set_preferences` (``bulk``).
 """
 
 from __future__ import annotations
 
 from .accounts import enable_login, send_login_invitation
+from .bulk import add_tag, opt_in_category, opt_out_category, remove_tag, set_preferences
 from .communication import record_communication
 from .duplicates import find_duplicate_contacts
 from .erasure import anonymize_contact
@@ -24,15 +27,20 @@ from .primary import set_primary_contact
 from .unused import needs_unused_review, unused_review_count
 
 __all__ = [
+    "add_tag",
     "anonymize_contact",
     "enable_login",
     "find_duplicate_contacts",
     "merge_contacts",
     "needs_unused_review",
+    "opt_in_category",
+    "opt_out_category",
     "plan_merge",
     "plan_unmerge",
     "record_communication",
+    "remove_tag",
     "send_login_invitation",
+    "set_preferences",
     "set_primary_contact",
     "unmerge",
     "unused_review_count",

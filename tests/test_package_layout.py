@@ -118,7 +118,7 @@ LAYERS = [
     ["", "conf", "exceptions", "signals", "normalize", "validators", "fields", "locking", "history", "unused"],
     ["querysets"],
     ["models"],
-    ["receivers", "checks", "permissions", "primary", "merging", "duplicates", "communication", "accounts"],
+    ["receivers", "checks", "permissions", "primary", "merging", "duplicates", "communication", "accounts", "bulk"],
     ["erasure", "export"],
     ["services"],
     ["forms", "templatetags"],

@@ -31,6 +31,7 @@ from ..permissions import can_change_contact, can_delete_contact, change_refusal
 from ..querysets import first_point, phone_condition
 from ..receivers import primary_deletion_refusal
 from ..services import enable_login, set_primary_contact
+from .bulk import BulkChangeActions
 from .filters import OneTimeFilter, UnusedFilter
 from .merge import MergeView
 
@@ -111,7 +112,7 @@ def delete_selected(
         return None
 
 
-class ContactAdmin(SimpleHistoryAdmin):
+class ContactAdmin(SimpleHistoryAdmin, BulkChangeActions):
     form = ContactForm
     # Django's change form, with a link to the merges into the contact.
     change_form_template = "admin/customer_contacts/contact_change_form.html"
@@ -142,7 +143,18 @@ class ContactAdmin(SimpleHistoryAdmin):
     search_fields = ["first_name", "last_name", "emails__email_normalized"]
     readonly_fields = ["is_primary", "created", "modified", "last_contacted_at"]
     raw_id_fields = ["user"]
-    actions = [delete_selected, "set_primary", "merge_contacts", "export_consented_csv", "enable_login"]
+    actions = [
+        delete_selected,
+        "set_primary",
+        "merge_contacts",
+        "export_consented_csv",
+        "enable_login",
+        "add_tag",
+        "remove_tag",
+        "opt_in_category",
+        "opt_out_category",
+        "set_preferences",
+    ]
 
     def has_change_permission(self, request: HttpRequest, obj: AbstractContact | None = None) -> bool:
         # Customer-managed contacts are read-only without change_customer_managed_contact.
