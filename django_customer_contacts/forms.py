@@ -25,7 +25,7 @@ from .conf import app_settings
 from .locking import db_for_write
 from .merging import contact_relations, mergeable_fields
 from .models import NotificationCategory, Tag
-from .normalize import email_key, parse_phone
+from .normalize import display_phone, email_key
 from .services import merge_contacts
 
 if TYPE_CHECKING:
@@ -439,8 +439,7 @@ def _point_key(kind: str, point: Any) -> str:
 def _point_label(kind: str, point: Any) -> str:
     if kind == "email":
         return str(point.email)
-    number = parse_phone(point.number)
-    return number.as_national if number is not None and number.is_valid() else str(point.number)
+    return display_phone(point.number)
 
 
 def relation_nouns(relation: Relation, relations: Sequence[Relation] | None = None) -> tuple[str, str]:

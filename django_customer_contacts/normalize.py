@@ -25,6 +25,7 @@ __all__ = [
     "NAME_KEY_LENGTH",
     "TAG_KEY_LENGTH",
     "default_region",
+    "display_phone",
     "email_key",
     "find_phone_numbers",
     "name_key",
@@ -113,6 +114,19 @@ def parse_phone(value: object) -> PhoneNumber | None:
     if not isinstance(number, PhoneNumber) or number.national_number is None:
         return None
     return number
+
+
+def display_phone(value: object) -> str:
+    """A stored number as staff read it: in national format (``07911 123456``) when it
+    has the country code of :func:`default_region`, else in international format
+    (``+33 1 23 45 67 89``); as stored when it isn't a valid number."""
+    number = parse_phone(value)
+    if number is None or not number.is_valid():
+        return "" if value is None else str(value)
+    region = default_region()
+    if region and number.country_code == phonenumbers.country_code_for_region(region):
+        return str(number.as_national)
+    return str(number.as_international)
 
 
 def phone_search_key(term: str) -> str | None:

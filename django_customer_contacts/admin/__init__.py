@@ -30,7 +30,7 @@ from ..conf import app_settings
 from ..models import MergeRecord, NotificationCategory, Tag
 from .contacts import ContactAdmin, ContactEmailInline, ContactPhoneInline, delete_selected
 from .customers import ContactInline, ContactInlineFormSet
-from .filters import OneTimeFilter, UnusedFilter
+from .filters import ActiveFilter, OneTimeFilter, UnusedFilter
 from .merge import MergeView
 from .merge_records import MergeRecordAdmin
 from .tags import NotificationCategoryAdmin, TagAdmin
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from ..models import AbstractContact
 
 __all__ = [
+    "ActiveFilter",
     "ContactAdmin",
     "ContactEmailInline",
     "ContactInline",

@@ -56,7 +56,8 @@ class ContactCountMixin:
             url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist")
         except NoReverseMatch:  # the contact admin is the host's, on another site
             return count
-        query = urlencode({self.contacts_filter: row.pk})
+        # All of them, as counted: inactive contacts too.
+        query = urlencode({self.contacts_filter: row.pk, "active": "all"})
         return format_html('<a href="{}?{}">{}</a>', url, query, count)
 
 

@@ -25,7 +25,7 @@ from ..filters import ContactFilterSet
 from ..forms import ContactForm, ContactPointFormSet, keep_stored_values
 from ..locking import db_for_write, lock_contacts, lock_customer
 from ..models import ContactEmail, ContactPhone, NotificationCategory, Tag
-from ..normalize import parse_phone
+from ..normalize import display_phone
 from ..permissions import CHANGE_CUSTOMER_MANAGED, change_refusal, delete_refusal, is_customer_managed
 from ..querysets import first_point
 from ..receivers import primary_deletion_refusal
@@ -51,11 +51,9 @@ __all__ = [
 
 
 def national_number(value: object) -> str:
-    """A stored number as people of the default region write it (``07911 123456``)."""
-    number = parse_phone(value)
-    if number is None or not number.is_valid():
-        return "" if value is None else str(value)
-    return str(number.as_national)
+    """A stored number as people of the default region write it (``07911 123456``; a
+    number of another country in international format): ``normalize.display_phone``."""
+    return display_phone(value)
 
 
 class KnownCountPaginator(Paginator):  # type: ignore[type-arg]  # not generic at runtime
