@@ -13,9 +13,11 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models, transaction
 from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +29,7 @@ from .merging import contact_relations, mergeable_fields
 from .models import NotificationCategory, Tag
 from .normalize import display_phone, email_key
 from .services import merge_contacts
+from .validators import timezone_names
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
     from .models import AbstractContact, ContactPoint, MergeRecord
 
 __all__ = [
+    "CONTACT_SECTIONS",
     "ContactForm",
     "ContactPointFormSet",
     "MergeForm",
@@ -86,18 +90,49 @@ def primary_move_refusal(contact: AbstractContact, customer_id: Any) -> str | No
     )
 
 
+#: The contact form's sections, in the order people fill a contact in: the names, then
+#: (between the first section and the others) the email addresses and phone numbers, then
+#: these. The admin's contact page and the customer pages both show them; each leaves out
+#: the fields it doesn't show, and puts fields of a host's own contact model that no
+#: section names in a section of their own.
+CONTACT_SECTIONS: list[tuple[Any, list[str]]] = [
+    (_("Name"), ["customer", "title", "first_name", "middle_name", "last_name", "job_title", "birthday"]),
+    (
+        _("Preferences and consent"),
+        [
+            "preferred_channel",
+            "email_allowed",
+            "sms_allowed",
+            "phone_allowed",
+            "automated_followups",
+            "language",
+            "timezone",
+            "marketing_consent",
+            "marketing_consent_source",
+            "marketing_consent_at",
+        ],
+    ),
+    (_("Notifications"), ["receive_all_notifications", "notification_categories", "category_names"]),
+    (
+        _("Account"),
+        ["is_active", "managed_by", "one_time", "user", "is_primary", "last_contacted_at", "created", "modified"],
+    ),
+    (_("Notes"), ["tags", "tag_names", "notes"]),
+]
+
+
 # Django's form classes can't be subscripted at runtime, hence the type: ignores for
 # their type arguments.
 class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
     """The contact form, with the tag and category relations that live on their own models."""
 
     notification_categories = forms.ModelMultipleChoiceField(
-        label=_("notification categories"),
+        label=capfirst(_("notification categories")),
         queryset=NotificationCategory.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    tags = forms.ModelMultipleChoiceField(label=_("tags"), queryset=Tag.objects.all(), required=False)
+    tags = forms.ModelMultipleChoiceField(label=capfirst(_("tags")), queryset=Tag.objects.all(), required=False)
 
     class Meta:
         # Bound only once the contact's customer relation resolves: a host that forgot
@@ -118,6 +153,25 @@ class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
             self.fields["tags"].initial = self.instance.tags.all()
         if not app_settings.sms_enabled:
             self._leave_out_sms()
+        self._offer_choices("language", [(code, _(name)) for code, name in settings.LANGUAGES])
+        self._offer_choices("timezone", [(name, name) for name in timezone_names()])
+
+    def _offer_choices(self, name: str, choices: list[tuple[str, Any]]) -> None:
+        """``name``, a free text field of the model, as a select of ``choices`` (a value
+        stored before it left them stays offered, so an edit doesn't lose it)."""
+        field = self.fields.get(name)
+        if field is None:
+            return
+        current = getattr(self.instance, name, "")
+        if current and current not in {value for value, _label in choices}:
+            choices = [(current, current), *choices]
+        self.fields[name] = forms.ChoiceField(
+            label=field.label,
+            help_text="" if name == "timezone" else field.help_text,
+            choices=[("", "---------"), *choices],
+            required=field.required,
+            disabled=field.disabled,
+        )
 
     def _leave_out_sms(self) -> None:
         """Without ``SMS_ENABLED`` the SMS preference and channel are not offered

@@ -24,7 +24,7 @@ from simple_history.utils import get_history_model_for_model
 from ..conf import app_settings
 from ..exceptions import ContactError, PrimaryContactError
 from ..export import csv_response
-from ..forms import ContactForm, ContactPointFormSet, keep_stored_values, primary_move_refusal
+from ..forms import CONTACT_SECTIONS, ContactForm, ContactPointFormSet, keep_stored_values, primary_move_refusal
 from ..locking import db_for_write, lock_contacts, lock_customer
 from ..models import ContactEmail, ContactPhone, MergeRecord
 from ..normalize import display_phone
@@ -64,6 +64,9 @@ __all__ = ["ContactAdmin", "ContactEmailInline", "ContactPhoneInline", "delete_s
 
 class ContactPointInlineMixin(_InlineMixinBase):
     """Emails and phones follow their contact: read-only where the contact is."""
+
+    #: Shown right after the contact page's first section (the contact's template).
+    contact_points = True
 
     def has_add_permission(self, request: HttpRequest, obj: AbstractContact | None = None) -> bool:
         return super().has_add_permission(request, obj) and can_change_contact(request.user, obj)
@@ -290,6 +293,20 @@ class ContactAdmin(SimpleHistoryAdmin, BulkChangeActions):
         url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist")
         return {"merge_records_url": f"{url}?{urlencode({'contact__id__exact': pk})}", "merge_records_count": count}
 
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: AbstractContact | None = None,
+    ) -> HttpResponse:
+        # A read-only page says why: the customer manages the contact, or the user may only view.
+        if obj is not None and not self.has_change_permission(request, obj):
+            context["read_only_reason"] = change_refusal(request.user, self.stored_contact(obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)  # type: ignore[no-any-return]
+
     def _url(self, name: str, *args: Any) -> str:
         opts = self.model._meta
         return reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_{name}", args=args)
@@ -352,8 +369,29 @@ class ContactAdmin(SimpleHistoryAdmin, BulkChangeActions):
                 raise PrimaryContactError(refusal)
             obj.is_primary = False
 
+    def get_fieldsets(self, request: HttpRequest, obj: AbstractContact | None = None) -> list[Any]:
+        """The sections of :data:`~django_customer_contacts.forms.CONTACT_SECTIONS` (the
+        email and phone inlines follow the first); a host's own fields in a section of
+        their own. ``fieldsets`` set on a subclass win."""
+        if self.fieldsets:
+            return list(super().get_fieldsets(request, obj))
+        shown = self.get_fields(request, obj)
+        sections: list[Any] = []
+        for title, names in CONTACT_SECTIONS:
+            fields = [name for name in names if name in shown]
+            if fields:
+                sections.append((title, {"fields": fields}))
+        placed = {name for _title, names in CONTACT_SECTIONS for name in names}
+        extra = [name for name in shown if name not in placed]
+        if extra:
+            sections.insert(1, (_("Details"), {"fields": extra}))
+        return sections
+
     def get_fields(self, request: HttpRequest, obj: AbstractContact | None = None) -> list[Any]:
         fields = list(super().get_fields(request, obj))
+        if obj is None:
+            # Nothing to show before the contact exists.
+            fields = [name for name in fields if name not in ("is_primary", "created", "modified", "last_contacted_at")]
         if not app_settings.sms_enabled:
             fields = [name for name in fields if name != "sms_allowed"]
         if obj is not None and not self.has_change_permission(request, obj):

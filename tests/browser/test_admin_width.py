@@ -74,6 +74,14 @@ def test_the_contact_list_and_a_customer_page_fit_a_1366_px_screen(
         page.goto(f"{live_server.url}/admin/crm/customer/{customer.pk}/change/")
         page.wait_for_selector(".inline-group")
         assert_fits(page)
+
+        # The contact page: its sections, the email addresses and phones after the names.
+        contact = model.objects.get(first_name="Maximiliane")
+        page.goto(f"{live_server.url}/admin/{opts.app_label}/{opts.model_name}/{contact.pk}/change/")
+        page.wait_for_selector("#contact_form")
+        headings = page.locator("#contact_form h2").all_inner_texts()
+        assert [h.strip().lower() for h in headings[:3]] == ["name", "email addresses", "phone numbers"]
+        assert_fits(page)
     except BaseException:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "admin-width.png"), full_page=True)
