@@ -20,6 +20,7 @@ from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.phonenumber import PhoneNumber
 
 from . import get_contact_model, get_customer_model
 from .checks import customer_relation_resolved
@@ -29,7 +30,7 @@ from .merging import contact_relations, mergeable_fields
 from .models import NotificationCategory, Tag
 from .normalize import display_phone, email_key
 from .services import merge_contacts
-from .validators import timezone_names
+from .validators import timezone_names, validate_language
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -43,6 +44,7 @@ __all__ = [
     "ContactForm",
     "ContactPointFormSet",
     "MergeForm",
+    "display_field_value",
     "display_value",
     "keep_stored_values",
     "merge_page_contacts",
@@ -233,13 +235,22 @@ class ContactPointFormSet(forms.BaseInlineFormSet):  # type: ignore[type-arg]  #
 
 
 def display_value(contact: models.Model, field: models.Field[Any, Any]) -> str:
-    """``field`` of ``contact`` as a person reads it: choice labels, "Yes"/"No", dates and
-    times in the active language and time zone, ``""`` for blanks."""
-    value = getattr(contact, field.name)
-    if field.choices:
-        value = getattr(contact, f"get_{field.name}_display")()
+    """``field`` of ``contact`` as a person reads it: see :func:`display_field_value`."""
+    return display_field_value(field, getattr(contact, field.name))
+
+
+def display_field_value(field: models.Field[Any, Any], value: Any) -> str:
+    """``value`` of ``field`` as a person reads it: choice labels ("Mr"), language names
+    ("English"), "Yes"/"No", dates and times in the active language and time zone, phone
+    numbers as :func:`~django_customer_contacts.normalize.display_phone` shows them, ``""``
+    for blanks."""
     if value is None or value == "":
         return ""
+    if field.choices:
+        value = dict(field.flatchoices).get(value, value)
+    elif validate_language in field.validators:
+        name = dict(settings.LANGUAGES).get(value)
+        value = gettext(str(name)) if name is not None else value
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
     if isinstance(value, datetime.datetime):
@@ -248,6 +259,8 @@ def display_value(contact: models.Model, field: models.Field[Any, Any]) -> str:
         return formats.date_format(value, "DATETIME_FORMAT")
     if isinstance(value, datetime.date):
         return formats.date_format(value, "DATE_FORMAT")
+    if isinstance(value, PhoneNumber):
+        return display_phone(value)
     return str(value)
 
 

@@ -34,6 +34,7 @@ from ..receivers import primary_deletion_refusal
 from ..services import enable_login, set_primary_contact
 from .bulk import BulkChangeActions
 from .filters import ActiveFilter, OneTimeFilter, UnusedFilter
+from .history import ContactHistoryHelper, point_history
 from .merge import MergeView
 
 if TYPE_CHECKING:
@@ -174,6 +175,23 @@ class ContactAdmin(SimpleHistoryAdmin, BulkChangeActions):
         return stored
 
     # -- history versions -----------------------------------------------------------------
+
+    # The versions as a person reads them, and the emails' and phones' history below them.
+    object_history_list_template = "admin/customer_contacts/contact_history_list.html"
+
+    def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any) -> Any:
+        return ContactHistoryHelper(self.model, historical_record)
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        context = dict(extra_context or {})
+        try:
+            pk = self.model._meta.pk.to_python(unquote(object_id))
+        except (ValidationError, ValueError, TypeError, OverflowError):
+            raise Http404 from None
+        context["point_history"] = point_history(pk)
+        return cast(HttpResponse, super().history_view(request, object_id, context))  # untyped base
 
     def revert_disabled(self, request: HttpRequest, obj: AbstractContact | None = None) -> bool:
         """Whether the version pages offer no Revert: ``SIMPLE_HISTORY_REVERT_DISABLED``,
