@@ -273,3 +273,25 @@ def test_the_queries_of_a_bulk_change_do_not_grow_with_the_contacts(
     assert _queries_of(admin_client, action, many, **values) == counted
     # The changelist's own (9), the locks and the change (~10); opting out adds every other category.
     assert counted <= 20 + (2 * 4 if action == "opt_out_category" else 0)
+
+
+def test_a_long_selection_names_the_first_contacts_and_counts_the_rest(
+    admin_client, customer, make_contact, vip, settings
+):
+    people = [make_contact(customer, first_name=f"P{i:03d}") for i in range(103)]
+    content = choose(admin_client, "add_tag", people).content.decode()
+    assert "103 contacts selected" in content
+    assert "P099 Smith" in content and "P100 Smith" not in content
+    assert "and 3 more" in content
+    assert content.count('name="_selected_action"') == 103
+    apply(admin_client, "add_tag", people, tag=vip.pk)
+    assert vip.contacts.count() == 103
+
+
+def test_selecting_all_contacts_across_pages_applies_to_all_of_them(admin_client, customer, make_contact, vip):
+    people = [make_contact(customer, first_name=name) for name in ("Ann", "Bob", "Cid")]
+    data = {"action": "add_tag", "_selected_action": [people[0].pk], "select_across": "1"}
+    page = admin_client.post(url("changelist"), data).content.decode()
+    assert '<input type="hidden" name="select_across" value="1">' in page
+    admin_client.post(url("changelist"), {**data, "apply": "1", "tag": vip.pk})
+    assert vip.contacts.count() == 3

@@ -135,6 +135,8 @@ class BulkChangeActions:
     """
 
     bulk_change_template = "admin/customer_contacts/contact_bulk_change.html"
+    #: How many of the selected contacts the page names.
+    bulk_change_names_shown = 100
 
     if TYPE_CHECKING:  # what the ModelAdmin it is mixed into provides
         model: type[AbstractContact]
@@ -199,6 +201,10 @@ class BulkChangeActions:
             "opts": self.model._meta,
             "form": form,
             "contacts": contacts,
+            # Every contact's key is posted back; the first names are enough to read.
+            "shown": contacts[: self.bulk_change_names_shown],
+            "not_shown": max(0, len(contacts) - self.bulk_change_names_shown),
+            "select_across": request.POST.get("select_across", "0"),
             "refusals": refusals,
             "action": action,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
