@@ -49,10 +49,12 @@ class CustomerContactsConfig(AppConfig):
                 sender=get_customer_model(),
                 dispatch_uid="customer_contacts.lock_customer_being_deleted",
             )
-        # The one place the contact admin is registered (CONTACT_ADMIN_CLASS), and the merge records'.
+        # The one place the contact admin is registered (CONTACT_ADMIN_CLASS), and the merge
+        # records', tags' and notification categories'.
         if apps.is_installed("django.contrib.admin") and not checks.check_customer_model():
-            from .admin import register_contact_admin, register_merge_record_admin
+            from .admin import register_contact_admin, register_label_admins, register_merge_record_admin
 
             with contextlib.suppress(ImportError):  # reported by customer_contacts.E009
                 register_contact_admin()
             register_merge_record_admin()
+            register_label_admins()

@@ -14,13 +14,16 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models, transaction
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.phonenumber import PhoneNumber
 
 from . import get_contact_model, get_customer_model
 from .checks import customer_relation_resolved
@@ -28,8 +31,9 @@ from .conf import app_settings
 from .locking import db_for_write
 from .merging import contact_relations, mergeable_fields
 from .models import ContactEmail, NotificationCategory, Tag
-from .normalize import email_key, parse_phone
+from .normalize import display_phone, email_key, parse_phone
 from .services import find_matches, merge_contacts
+from .validators import timezone_names, validate_language
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -39,9 +43,11 @@ if TYPE_CHECKING:
     from .models import AbstractContact, ContactPoint, MergeRecord
 
 __all__ = [
+    "CONTACT_SECTIONS",
     "ContactForm",
     "ContactPointFormSet",
     "MergeForm",
+    "display_field_value",
     "display_value",
     "keep_stored_values",
     "merge_page_contacts",
@@ -89,18 +95,52 @@ def primary_move_refusal(contact: AbstractContact, customer_id: Any) -> str | No
     )
 
 
+#: The contact form's sections, in the order people fill a contact in: the names, then
+#: (between the first section and the others) the email addresses and phone numbers, then
+#: these. The admin's contact page and the customer pages both show them; each leaves out
+#: the fields it doesn't show, and puts fields of a host's own contact model that no
+#: section names in a section of their own.
+CONTACT_SECTIONS: list[tuple[Any, list[str]]] = [
+    (
+        _("Name"),
+        ["customer", "title", "first_name", "middle_name", "last_name", "job_title", "birthday", "save_anyway"],
+    ),
+    (
+        _("Preferences and consent"),
+        [
+            "preferred_channel",
+            "email_allowed",
+            "sms_allowed",
+            "phone_allowed",
+            "automated_followups",
+            "language",
+            "timezone",
+            "marketing_consent",
+            "marketing_consent_source",
+            "marketing_consent_at",
+        ],
+    ),
+    (_("Notifications"), ["receive_all_notifications", "notification_categories", "category_names"]),
+    (
+        _("Account"),
+        ["is_active", "managed_by", "one_time", "user", "is_primary", "last_contacted_at", "created", "modified"],
+    ),
+    (_("Notes"), ["tags", "tag_names", "notes"]),
+]
+
+
 # Django's form classes can't be subscripted at runtime, hence the type: ignores for
 # their type arguments.
 class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
     """The contact form, with the tag and category relations that live on their own models."""
 
     notification_categories = forms.ModelMultipleChoiceField(
-        label=_("notification categories"),
+        label=capfirst(_("notification categories")),
         queryset=NotificationCategory.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    tags = forms.ModelMultipleChoiceField(label=_("tags"), queryset=Tag.objects.all(), required=False)
+    tags = forms.ModelMultipleChoiceField(label=capfirst(_("tags")), queryset=Tag.objects.all(), required=False)
     save_anyway = forms.BooleanField(
         label=_("Save anyway"),
         required=False,
@@ -132,6 +172,25 @@ class ContactForm(forms.ModelForm):  # type: ignore[type-arg]
             self.fields["tags"].initial = self.instance.tags.all()
         if not app_settings.sms_enabled:
             self._leave_out_sms()
+        self._offer_choices("language", [(code, _(name)) for code, name in settings.LANGUAGES])
+        self._offer_choices("timezone", [(name, name) for name in timezone_names()])
+
+    def _offer_choices(self, name: str, choices: list[tuple[str, Any]]) -> None:
+        """``name``, a free text field of the model, as a select of ``choices`` (a value
+        stored before it left them stays offered, so an edit doesn't lose it)."""
+        field = self.fields.get(name)
+        if field is None:
+            return
+        current = getattr(self.instance, name, "")
+        if current and current not in {value for value, _label in choices}:
+            choices = [(current, current), *choices]
+        self.fields[name] = forms.ChoiceField(
+            label=field.label,
+            help_text="" if name == "timezone" else field.help_text,
+            choices=[("", "---------"), *choices],
+            required=field.required,
+            disabled=field.disabled,
+        )
 
     def _leave_out_sms(self) -> None:
         """Without ``SMS_ENABLED`` the SMS preference and channel are not offered
@@ -278,13 +337,22 @@ def _count(value: Any) -> int:
 
 
 def display_value(contact: models.Model, field: models.Field[Any, Any]) -> str:
-    """``field`` of ``contact`` as a person reads it: choice labels, "Yes"/"No", dates and
-    times in the active language and time zone, ``""`` for blanks."""
-    value = getattr(contact, field.name)
-    if field.choices:
-        value = getattr(contact, f"get_{field.name}_display")()
+    """``field`` of ``contact`` as a person reads it: see :func:`display_field_value`."""
+    return display_field_value(field, getattr(contact, field.name))
+
+
+def display_field_value(field: models.Field[Any, Any], value: Any) -> str:
+    """``value`` of ``field`` as a person reads it: choice labels ("Mr"), language names
+    ("English"), "Yes"/"No", dates and times in the active language and time zone, phone
+    numbers as :func:`~django_customer_contacts.normalize.display_phone` shows them, ``""``
+    for blanks."""
     if value is None or value == "":
         return ""
+    if field.choices:
+        value = dict(field.flatchoices).get(value, value)
+    elif validate_language in field.validators:
+        name = dict(settings.LANGUAGES).get(value)
+        value = gettext(str(name)) if name is not None else value
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
     if isinstance(value, datetime.datetime):
@@ -293,6 +361,8 @@ def display_value(contact: models.Model, field: models.Field[Any, Any]) -> str:
         return formats.date_format(value, "DATETIME_FORMAT")
     if isinstance(value, datetime.date):
         return formats.date_format(value, "DATE_FORMAT")
+    if isinstance(value, PhoneNumber):
+        return display_phone(value)
     return str(value)
 
 
@@ -538,8 +608,7 @@ def _point_key(kind: str, point: Any) -> str:
 def _point_label(kind: str, point: Any) -> str:
     if kind == "email":
         return str(point.email)
-    number = parse_phone(point.number)
-    return number.as_national if number is not None and number.is_valid() else str(point.number)
+    return display_phone(point.number)
 
 
 def relation_nouns(relation: Relation, relations: Sequence[Relation] | None = None) -> tuple[str, str]:

@@ -33,6 +33,7 @@ __all__ = [
     "birthday_key",
     "canonical_given_name",
     "default_region",
+    "display_phone",
     "email_key",
     "email_match_key",
     "find_phone_numbers",
@@ -266,6 +267,19 @@ def parse_phone(value: object) -> PhoneNumber | None:
     if not isinstance(number, PhoneNumber) or number.national_number is None:
         return None
     return number
+
+
+def display_phone(value: object) -> str:
+    """A stored number as staff read it: in national format (``07911 123456``) when it
+    has the country code of :func:`default_region`, else in international format
+    (``+33 1 23 45 67 89``); as stored when it isn't a valid number."""
+    number = parse_phone(value)
+    if number is None or not number.is_valid():
+        return "" if value is None else str(value)
+    region = default_region()
+    if region and number.country_code == phonenumbers.country_code_for_region(region):
+        return str(number.as_national)
+    return str(number.as_international)
 
 
 def phone_search_key(term: str) -> str | None:

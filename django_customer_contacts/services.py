@@ -12,12 +12,15 @@ modules of their own (see "Package layout" in the docs) and are re-exported here
 - :func:`needs_unused_review` and :func:`unused_review_count` (``unused``),
 - :func:`enable_login` and :func:`send_login_invitation` (``accounts``),
 - :func:`anonymize_contact` and :func:`plan_erasure` (``erasure``),
-- :func:`subject_access_data` (``subject_access``).
+- :func:`subject_access_data` (``subject_access``),
+- :func:`add_tag`, :func:`remove_tag`, :func:`opt_in_category`, :func:`opt_out_category`
+  and :func:`set_preferences` (``bulk``).
 """
 
 from __future__ import annotations
 
 from .accounts import enable_login, send_login_invitation
+from .bulk import add_tag, opt_in_category, opt_out_category, remove_tag, set_preferences
 from .communication import record_communication
 from .duplicates import (
     dismiss_duplicates,
@@ -33,6 +36,7 @@ from .subject_access import subject_access_data
 from .unused import needs_unused_review, unused_review_count
 
 __all__ = [
+    "add_tag",
     "anonymize_contact",
     "dismiss_duplicates",
     "enable_login",
@@ -40,12 +44,16 @@ __all__ = [
     "find_matches",
     "merge_contacts",
     "needs_unused_review",
+    "opt_in_category",
+    "opt_out_category",
     "plan_erasure",
     "plan_merge",
     "plan_unmerge",
     "rebuild_match_keys",
     "record_communication",
+    "remove_tag",
     "send_login_invitation",
+    "set_preferences",
     "set_primary_contact",
     "subject_access_data",
     "undo_dismissal",

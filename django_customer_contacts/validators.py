@@ -9,13 +9,19 @@ from django.utils.translation import gettext_lazy as _
 
 
 @cache
-def _timezone_names() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+def timezone_names() -> tuple[str, ...]:
+    """The IANA time zone names this system knows, sorted (read once)."""
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+@cache
+def _timezone_name_set() -> frozenset[str]:
+    return frozenset(timezone_names())
 
 
 def validate_timezone(value: str) -> None:
     """Accept an IANA time zone name such as ``Europe/London``."""
-    if value and value not in _timezone_names():
+    if value and value not in _timezone_name_set():
         raise ValidationError(
             _("“%(value)s” is not a time zone name. Use an IANA name such as “Europe/London”."),
             code="invalid_timezone",

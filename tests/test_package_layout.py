@@ -131,7 +131,7 @@ LAYERS = [
     ],
     ["querysets"],
     ["models"],
-    ["receivers", "checks", "permissions", "primary", "merging", "duplicates", "communication", "accounts"],
+    ["receivers", "checks", "permissions", "primary", "merging", "duplicates", "communication", "accounts", "bulk"],
     ["erasure", "export", "subject_access"],
     ["services"],
     ["forms", "templatetags", "duplicate_review"],

@@ -24,16 +24,19 @@ from simple_history.utils import get_history_model_for_model
 from ..conf import app_settings
 from ..exceptions import ContactError, PrimaryContactError
 from ..export import csv_response
-from ..forms import ContactForm, ContactPointFormSet, keep_stored_values, primary_move_refusal
+from ..forms import CONTACT_SECTIONS, ContactForm, ContactPointFormSet, keep_stored_values, primary_move_refusal
 from ..locking import db_for_write, lock_contacts, lock_customer
 from ..models import ContactEmail, ContactPhone, MergeRecord
+from ..normalize import display_phone
 from ..permissions import can_change_contact, can_delete_contact, change_refusal
 from ..querysets import first_point, phone_condition
 from ..receivers import primary_deletion_refusal
 from ..services import enable_login, set_primary_contact
+from .bulk import BulkChangeActions
 from .duplicates import DuplicatesView
-from .filters import OneTimeFilter, UnusedFilter
+from .filters import ActiveFilter, OneTimeFilter, UnusedFilter
 from .gdpr import GDPRAdminMixin
+from .history import ContactHistoryHelper, point_history
 from .merge import MergeView
 
 if TYPE_CHECKING:
@@ -64,6 +67,9 @@ __all__ = ["ContactAdmin", "ContactEmailInline", "ContactPhoneInline", "delete_s
 
 class ContactPointInlineMixin(_InlineMixinBase):
     """Emails and phones follow their contact: read-only where the contact is."""
+
+    #: Shown right after the contact page's first section (the contact's template).
+    contact_points = True
 
     def has_add_permission(self, request: HttpRequest, obj: AbstractContact | None = None) -> bool:
         return super().has_add_permission(request, obj) and can_change_contact(request.user, obj)
@@ -113,25 +119,17 @@ def delete_selected(
         return None
 
 
-class ContactAdmin(GDPRAdminMixin, SimpleHistoryAdmin):
+class ContactAdmin(GDPRAdminMixin, SimpleHistoryAdmin, BulkChangeActions):
     form = ContactForm
     # Django's change form, with a link to the merges into the contact.
     change_form_template = "admin/customer_contacts/contact_change_form.html"
-    # The changelist links to "Possible duplicates".
+    # The changelist links to "Possible duplicates"; long values wrap so that the columns
+    # fit a 1366 px screen.
     change_list_template = "admin/customer_contacts/contact_change_list.html"
     inlines = [ContactEmailInline, ContactPhoneInline]
-    list_display = [
-        "__str__",
-        "customer",
-        "primary_email",
-        "primary_phone",
-        "is_primary",
-        "managed_by",
-        "is_active",
-        "marketing_consent",
-    ]
+    list_display = ["__str__", "customer", "primary_email", "primary_phone", "status"]
     list_filter = [
-        "is_active",
+        ActiveFilter,
         "is_primary",
         "managed_by",
         "marketing_consent",
@@ -153,6 +151,11 @@ class ContactAdmin(GDPRAdminMixin, SimpleHistoryAdmin):
         "export_consented_csv",
         "enable_login",
         "erase_personal_data",
+        "add_tag",
+        "remove_tag",
+        "opt_in_category",
+        "opt_out_category",
+        "set_preferences",
     ]
 
     def has_change_permission(self, request: HttpRequest, obj: AbstractContact | None = None) -> bool:
@@ -176,6 +179,23 @@ class ContactAdmin(GDPRAdminMixin, SimpleHistoryAdmin):
         return stored
 
     # -- history versions -----------------------------------------------------------------
+
+    # The versions as a person reads them, and the emails' and phones' history below them.
+    object_history_list_template = "admin/customer_contacts/contact_history_list.html"
+
+    def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any) -> Any:
+        return ContactHistoryHelper(self.model, historical_record)
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        context = dict(extra_context or {})
+        try:
+            pk = self.model._meta.pk.to_python(unquote(object_id))
+        except (ValidationError, ValueError, TypeError, OverflowError):
+            raise Http404 from None
+        context["point_history"] = point_history(pk)
+        return cast(HttpResponse, super().history_view(request, object_id, context))  # untyped base
 
     def revert_disabled(self, request: HttpRequest, obj: AbstractContact | None = None) -> bool:
         """Whether the version pages offer no Revert: ``SIMPLE_HISTORY_REVERT_DISABLED``,
@@ -295,6 +315,20 @@ class ContactAdmin(GDPRAdminMixin, SimpleHistoryAdmin):
         url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist")
         return {"merge_records_url": f"{url}?{urlencode({'contact__id__exact': pk})}", "merge_records_count": count}
 
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: AbstractContact | None = None,
+    ) -> HttpResponse:
+        # A read-only page says why: the customer manages the contact, or the user may only view.
+        if obj is not None and not self.has_change_permission(request, obj):
+            context["read_only_reason"] = change_refusal(request.user, self.stored_contact(obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)  # type: ignore[no-any-return]
+
     def _url(self, name: str, *args: Any) -> str:
         opts = self.model._meta
         return reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_{name}", args=args)
@@ -370,8 +404,29 @@ class ContactAdmin(GDPRAdminMixin, SimpleHistoryAdmin):
         AdminContactForm.__name__ = form.__name__
         return AdminContactForm
 
+    def get_fieldsets(self, request: HttpRequest, obj: AbstractContact | None = None) -> list[Any]:
+        """The sections of :data:`~django_customer_contacts.forms.CONTACT_SECTIONS` (the
+        email and phone inlines follow the first); a host's own fields in a section of
+        their own. ``fieldsets`` set on a subclass win."""
+        if self.fieldsets:
+            return list(super().get_fieldsets(request, obj))
+        shown = self.get_fields(request, obj)
+        sections: list[Any] = []
+        for title, names in CONTACT_SECTIONS:
+            fields = [name for name in names if name in shown]
+            if fields:
+                sections.append((title, {"fields": fields}))
+        placed = {name for _title, names in CONTACT_SECTIONS for name in names}
+        extra = [name for name in shown if name not in placed]
+        if extra:
+            sections.insert(1, (_("Details"), {"fields": extra}))
+        return sections
+
     def get_fields(self, request: HttpRequest, obj: AbstractContact | None = None) -> list[Any]:
         fields = list(super().get_fields(request, obj))
+        if obj is None:
+            # Nothing to show before the contact exists.
+            fields = [name for name in fields if name not in ("is_primary", "created", "modified", "last_contacted_at")]
         if not app_settings.sms_enabled:
             fields = [name for name in fields if name != "sms_allowed"]
         if obj is not None and not self.has_change_permission(request, obj):
@@ -411,7 +466,19 @@ class ContactAdmin(GDPRAdminMixin, SimpleHistoryAdmin):
 
     @admin.display(description=_("phone"))
     def primary_phone(self, contact: WithAnnotations[AbstractContact, _PrimaryPoints]) -> str:
-        return contact.primary_phone_value or ""
+        return display_phone(contact.primary_phone_value)
+
+    @admin.display(description=_("status"))
+    def status(self, contact: AbstractContact) -> str:
+        """What sets the contact apart, in short words: one column instead of five."""
+        labels = [
+            (contact.is_primary, _("primary")),
+            (not contact.is_active, _("inactive")),
+            (contact.is_one_time, _("one-time")),
+            (contact.managed_by == self.model.ManagedBy.CUSTOMER, _("customer-managed")),
+            (contact.marketing_consent, _("marketing consent")),
+        ]
+        return ", ".join(str(label) for applies, label in labels if applies)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[AbstractContact], search_term: str

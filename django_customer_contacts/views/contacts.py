@@ -22,10 +22,10 @@ from .. import get_contact_model
 from ..conf import app_settings
 from ..exceptions import ContactError, PrimaryContactError
 from ..filters import ContactFilterSet
-from ..forms import ContactForm, ContactPointFormSet, keep_stored_values
+from ..forms import CONTACT_SECTIONS, ContactForm, ContactPointFormSet, keep_stored_values
 from ..locking import db_for_write, lock_contacts, lock_customer
 from ..models import ContactEmail, ContactPhone, NotificationCategory, Tag
-from ..normalize import parse_phone
+from ..normalize import display_phone
 from ..permissions import CHANGE_CUSTOMER_MANAGED, change_refusal, delete_refusal, is_customer_managed
 from ..querysets import first_point
 from ..receivers import primary_deletion_refusal
@@ -51,11 +51,9 @@ __all__ = [
 
 
 def national_number(value: object) -> str:
-    """A stored number as people of the default region write it (``07911 123456``)."""
-    number = parse_phone(value)
-    if number is None or not number.is_valid():
-        return "" if value is None else str(value)
-    return str(number.as_national)
+    """A stored number as people of the default region write it (``07911 123456``; a
+    number of another country in international format): ``normalize.display_phone``."""
+    return display_phone(value)
 
 
 class KnownCountPaginator(Paginator):  # type: ignore[type-arg]  # not generic at runtime
@@ -157,20 +155,8 @@ class ContactListView(CustomerPageMixin):
 #: page, the dates are the app's to stamp.
 NOT_ON_PAGE = ["customer", "user", "last_contacted_at", "marketing_consent_at"]
 
-#: The form's fields in groups, for the template: the order people fill a contact in.
-FIELD_GROUPS: list[tuple[Any, list[str]]] = [
-    (gettext_lazy("Name"), ["title", "first_name", "middle_name", "last_name", "job_title"]),
-    (
-        gettext_lazy("Communication preferences"),
-        ["preferred_channel", "email_allowed", "sms_allowed", "phone_allowed", "automated_followups"],
-    ),
-    (gettext_lazy("Notifications"), ["receive_all_notifications", "notification_categories"]),
-    (gettext_lazy("Marketing"), ["marketing_consent", "marketing_consent_source"]),
-    (
-        gettext_lazy("More"),
-        ["birthday", "language", "timezone", "tags", "notes", "is_active", "managed_by", "one_time"],
-    ),
-]
+#: The form's fields in groups, for the template: the sections the admin's contact page has too.
+FIELD_GROUPS: list[tuple[Any, list[str]]] = CONTACT_SECTIONS
 
 YES_NO = [(True, gettext_lazy("Yes")), (False, gettext_lazy("No"))]
 
