@@ -327,7 +327,7 @@ class ContactAdmin(GDPRAdminMixin, SimpleHistoryAdmin, BulkChangeActions):
         # A read-only page says why: the customer manages the contact, or the user may only view.
         if obj is not None and not self.has_change_permission(request, obj):
             context["read_only_reason"] = change_refusal(request.user, self.stored_contact(obj))
-        return super().render_change_form(request, context, add, change, form_url, obj)  # type: ignore[no-any-return]
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _url(self, name: str, *args: Any) -> str:
         opts = self.model._meta
