@@ -176,29 +176,15 @@ def save_main(plan: MergePlan) -> None:
 
 def write_contact_history(plan: MergePlan, record: MergeRecord, user: AbstractBaseUser | None, now: datetime) -> None:
     """One history row for main's change and one per deleted duplicate, in one INSERT."""
-    history_model = history.history_model_for(type(plan.main))
-    if history_model is None:
-        return
     ids = ", ".join(str(pk) for pk in plan.merged_ids)
-    rows = [
-        history.history_row(
-            history_model,
-            plan.main,
-            "~",
-            user,
-            now,
-            records.change_reason(record, _("contacts %(ids)s merged into this one") % {"ids": ids}),
-        )
-    ]
-    rows += [
-        history.history_row(
-            history_model,
-            dup,
-            "-",
-            user,
-            now,
-            records.change_reason(record, _("merged into contact %(pk)s") % {"pk": plan.main.pk}),
-        )
-        for dup in plan.duplicates
-    ]
-    history_model._default_manager.using(plan.using).bulk_create(rows)
+    merged_into = records.change_reason(record, _("merged into contact %(pk)s") % {"pk": plan.main.pk})
+    history.write_instance_history(
+        type(plan.main),
+        [
+            (plan.main, "~", records.change_reason(record, _("contacts %(ids)s merged into this one") % {"ids": ids})),
+            *((dup, "-", merged_into) for dup in plan.duplicates),
+        ],
+        user,
+        now,
+        plan.using,
+    )

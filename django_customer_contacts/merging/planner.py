@@ -286,8 +286,9 @@ def _plan_relations(
     """
     plans = [RelationPlan(relation) for relation in relations]
     branches = [
-        _plan_branch(index, relation, main, duplicates, content_types, using)
+        branch
         for index, relation in enumerate(relations)
+        for branch in _plan_branches(index, relation, main, duplicates, content_types, using)
     ]
     # Whether main has a primary email/phone (it keeps its own): read here, after the
     # locks, not with them — a statement that waited for a lock sees other tables as
@@ -314,11 +315,25 @@ def _plan_relations(
     read_pk: list[Callable[[Any], Any]] = [
         int if is_integer_field(r.model._meta.pk) else r.model._meta.pk.to_python for r in relations
     ]
+    # The rows that collide, from their own branches (few): merged into their rows below.
+    marks: dict[tuple[int, Any], tuple[int, Any]] = {}
+    for index, pk, _owner, _other, flags, row in rows:
+        if flags & (_DROP | _CLASH):
+            earlier_flags, earlier_row = marks.get((index, pk), (0, None))
+            marks[index, pk] = (flags | earlier_flags, row if row is not None else earlier_row)
     clashes: list[tuple[Relation, Any]] = []
     for index, pk, owner, other, flags, row in rows:
         if flags & _MAIN_PRIMARY:
             main_primary.add(index)
             continue
+        if flags & (_DROP | _CLASH):
+            continue
+        if marks:
+            mark = marks.get((index, pk))
+            if mark is not None:
+                flags |= mark[0]
+                if mark[1] is not None:
+                    row = mark[1]
         plan = plans[index]
         relation = plan.relation
         dup_pk = owners[index].get(owner)
@@ -414,9 +429,12 @@ def _collision(
     for others, condition in relation.unique_sets:
         if bool(others) == one_to_one:
             continue
+        keys = [relation.key(d) for d in duplicates]
         holders = relation.model._base_manager.filter(
-            Q(**{name: relation.key(main)})
-            | Q(**{f"{name}__in": [relation.key(d) for d in duplicates], "pk__lt": OuterRef("pk")}),
+            Q(**{name: relation.key(main)}) | Q(**{f"{name}__in": keys, "pk__lt": OuterRef("pk")}),
+            # Implied by the line above, and not correlated: the database reads only the
+            # rows of these contacts (by the key's index) to join with, not the table.
+            **{f"{name}__in": [relation.key(main), *keys]},
             **{other: OuterRef(other) for other in others},
         )
         if relation.content_type_field is not None:  # relation.is_generic
@@ -453,43 +471,63 @@ def _row_json(model: type[models.Model], fields: list[models.Field[Any, Any]] | 
     )
 
 
-def _plan_branch(
+def _plan_branches(
     index: int,
     relation: Relation,
     main: AbstractContact,
     duplicates: list[AbstractContact],
     content_types: list[int],
     using: str,
-) -> models.QuerySet[models.Model, tuple[Any, ...]]:
+) -> list[models.QuerySet[models.Model, tuple[Any, ...]]]:
+    """The duplicates' rows of one relation; then, apart, those that collide.
+
+    The first branch lists every row, with what the merge keeps of it: a contact point
+    whole, another row the values of the fields the move stamps. A relation with unique
+    sets gets a branch of the rows that would duplicate one of main's (dropped, with the
+    whole row) and one of the rows that would give main a second one-to-one (refused).
+    The collision tests sit in ``WHERE``, where the database joins (a semi-join on
+    PostgreSQL) instead of probing an index for every row, and each runs once: tested
+    per row in the select list, they made the statement look so costly to PostgreSQL
+    that it spent most of its time compiling it (JIT).
+    """
     rows = rows_of(relation, [relation.key(d) for d in duplicates], content_types, using)
-    drop = _collision(relation, main, duplicates, content_types, one_to_one=False)
-    clash = _collision(relation, main, duplicates, content_types, one_to_one=True)
     text = models.CharField()
-    # Only text and integers, read with a plain cursor: nothing to convert per row.
     row: models.Expression
     if relation.is_contact_point:
         row = _row_json(relation.model)
     else:
         # The rows that move keep the earlier values of the fields the move stamps.
         stamps = stamp_fields(relation.model)
-        moving: models.Expression = _row_json(relation.model, stamps) if stamps else Value(None)
-        row = Case(When(drop, then=_row_json(relation.model)), default=moving) if drop is not None else moving
-    flags = _flag(drop, _DROP) + _flag(clash, _CLASH)
-    if relation.is_contact_point:
-        flags += _flag(Q(is_primary=True), _PRIMARY)
-    columns = {
-        "merge_relation": Value(index, output_field=models.IntegerField()),
-        "merge_pk": Cast("pk", text),
-        "merge_owner": Cast(relation.field.name, text),
-        "merge_other": Cast(relation.other_field.name, text) if relation.other_field else Value(None, text),
-        "merge_flags": ExpressionWrapper(flags, output_field=models.IntegerField()),
-        "merge_row": ExpressionWrapper(row, output_field=models.TextField()),
-    }
-    # No ORDER BY, here or on the UNION: Django 6.1 refuses a compound query ordered
-    # by the model's default ordering, and the plan doesn't depend on row order.
-    # The plugin can't type annotate(**columns): its result is Any.
-    branch: models.QuerySet[models.Model, tuple[Any, ...]] = rows.annotate(**columns).values_list(*columns).order_by()
-    return branch
+        row = _row_json(relation.model, stamps) if stamps else Value(None)
+
+    def branch(
+        queryset: models.QuerySet[models.Model], flags: models.Expression, row: models.Expression
+    ) -> models.QuerySet[models.Model, tuple[Any, ...]]:
+        columns = {
+            "merge_relation": Value(index, output_field=models.IntegerField()),
+            "merge_pk": Cast("pk", text),
+            "merge_owner": Cast(relation.field.name, text),
+            "merge_other": Cast(relation.other_field.name, text) if relation.other_field else Value(None, text),
+            "merge_flags": ExpressionWrapper(flags, output_field=models.IntegerField()),
+            "merge_row": ExpressionWrapper(row, output_field=models.TextField()),
+        }
+        # No ORDER BY, here or on the UNION: Django 6.1 refuses a compound query ordered
+        # by the model's default ordering, and the plan doesn't depend on row order.
+        # The plugin can't type annotate(**columns): its result is Any.
+        selected: models.QuerySet[models.Model, tuple[Any, ...]] = (
+            queryset.annotate(**columns).values_list(*columns).order_by()
+        )
+        return selected
+
+    primary = _flag(Q(is_primary=True), _PRIMARY) if relation.is_contact_point else Value(0)
+    branches = [branch(rows, primary, row)]
+    drop = _collision(relation, main, duplicates, content_types, one_to_one=False)
+    if drop is not None:
+        branches.append(branch(rows.filter(drop), Value(_DROP), _row_json(relation.model)))
+    clash = _collision(relation, main, duplicates, content_types, one_to_one=True)
+    if clash is not None:
+        branches.append(branch(rows.filter(clash), Value(_CLASH), Value(None)))
+    return branches
 
 
 def _main_primary_branch(
