@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import statistics
 import sys
 import time
@@ -49,13 +48,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def setup(db: str) -> None:
-    os.environ["BENCH_DB"] = db
-    os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
-    import django
-
-    django.setup()
+from benchmarks.common import describe, setup  # noqa: E402
 
 
 @contextmanager
@@ -267,17 +260,13 @@ def main() -> None:
     args = parser.parse_args()
     setup(args.db)
 
-    import django
     from django.db import connection
 
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         ours(*make_pair(1)[:2])  # warm caches (content types, backend features)
         clean_up()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT VERSION()" if connection.vendor != "sqlite" else "SELECT sqlite_version()")
-            version = cursor.fetchone()[0].split(" on ")[0].split(",")[0]
-        print(f"{connection.vendor} {version}, Django {django.get_version()}, median of {args.repeat} runs")
+        print(f"{describe(connection)}, median of {args.repeat} runs")
         header = (
             f"{'related rows':>12} | {'merge':<17} | {'median':>10} | {'runs':<26} | {'queries':>7} | {'moved':>5}"
         )

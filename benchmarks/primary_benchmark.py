@@ -29,7 +29,6 @@ one primary (and the final state).
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -42,13 +41,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def setup(db: str) -> None:
-    os.environ["BENCH_DB"] = db
-    os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
-    import django
-
-    django.setup()
+from benchmarks.common import describe, setup  # noqa: E402
 
 
 def make_customer(contacts: int) -> tuple[Any, list[Any]]:
@@ -164,17 +157,13 @@ def main() -> None:
     args = parser.parse_args()
     setup(args.db)
 
-    import django
     from django.db import connection
 
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         customer, people = make_customer(args.contacts)
         ours(customer, people[1])  # warm caches
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT VERSION()" if connection.vendor != "sqlite" else "SELECT sqlite_version()")
-            version = cursor.fetchone()[0].split(" on ")[0].split(",")[0]
-        print(f"{connection.vendor} {version}, Django {django.get_version()}")
+        print(describe(connection))
         runs: dict[str, list[float]] = {name: [] for name in SWITCHES}
         for _ in range(args.repeat):
             for name, switch in SWITCHES.items():
