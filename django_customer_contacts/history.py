@@ -23,6 +23,7 @@ the rows, which is what keeps a merge's statements flat in the number of rows.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -95,6 +96,12 @@ def history_model_for(model: type[models.Model]) -> type[models.Model] | None:
     """The django-simple-history model of ``model``, when it has one and history is on."""
     if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
         return None
+    return _history_model(model)
+
+
+@functools.cache
+def _history_model(model: type[models.Model]) -> type[models.Model] | None:
+    # simple-history builds a manager class to answer (a few hundred microseconds): once per model.
     try:
         return get_history_model_for_model(model)  # type: ignore[no-any-return]
     except NotHistoricalModelError:
