@@ -146,28 +146,28 @@ def lock_contact_and_primary(
     primary (``None``: none, or the contact itself), all read after the locks.
 
     Two statements where :func:`lock_contact` and a read of the primary take three: the
-    contact and the primary are locked and read together. A contact moved to another
-    customer since ``contact`` was read gets that customer locked and its primary read
-    after it (as :func:`lock_contact` does; rare). ``queryset`` defaults to every
-    contact, through the default manager. Call inside ``transaction.atomic(using=using)``.
+    contact and the primary are locked and read together, among the customer's contacts
+    (by its index: no other customer's rows are touched). A contact no longer of that
+    customer is then looked up as :func:`lock_contact` does — deleted, or moved to
+    another customer, whose lock is then taken and whose primary is read (rare).
+    ``queryset`` defaults to every contact, through the default manager. Call inside
+    ``transaction.atomic(using=using)``.
     """
     if queryset is None:
         queryset = get_contact_model()._default_manager.all()
     customers = lock_customers([contact.customer_id], using)
-    is_primary = models.Q(customer_id=contact.customer_id, is_primary=True)
-    rows = _for_update(queryset.filter(models.Q(pk=contact.pk) | is_primary), using, True).order_by("pk")
-    found = {row.pk: row for row in rows}
+    mine = queryset.filter(models.Q(pk=contact.pk) | models.Q(is_primary=True), customer_id=contact.customer_id)
+    found = {row.pk: row for row in _for_update(mine, using, True).order_by("pk")}
     fresh = found.pop(contact.pk, None)
     if fresh is None:
-        return customers.get(contact.customer_id), None, None
-    if fresh.customer_id not in customers:
-        customers.update(lock_customers([fresh.customer_id], using))
-        found = {
-            row.pk: row
-            for row in queryset.using(using).filter(customer_id=fresh.customer_id, is_primary=True).exclude(pk=fresh.pk)
-        }
-    previous = next(iter(found.values()), None)
-    return customers.get(fresh.customer_id), fresh, previous
+        customer, fresh = lock_contact(contact, using, queryset, no_key=True)
+        if fresh is None:
+            return customer, None, None
+        previous = (
+            queryset.using(using).filter(customer_id=fresh.customer_id, is_primary=True).exclude(pk=fresh.pk).first()
+        )
+        return customer, fresh, previous
+    return customers.get(fresh.customer_id), fresh, next(iter(found.values()), None)
 
 
 def lock_for_deletion(queryset: models.QuerySet[Any], using: str) -> list[Any]:

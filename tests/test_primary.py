@@ -147,6 +147,18 @@ def test_set_primary_records_both_contacts_in_history_with_the_user(customer, ma
     assert ann.modified == bob.modified == promoted.history_date
 
 
+def test_set_primary_on_a_contact_moved_to_another_customer_meanwhile(make_customer, make_contact, signals):
+    first, second = make_customer(), make_customer()
+    make_contact(first, first_name="Ann")
+    bob = make_contact(first, first_name="Bob")
+    cat = make_contact(second, first_name="Cat")
+    get_contact_model().objects.filter(pk=bob.pk).update(customer=second)  # bob in memory: still of first
+    signals.clear()
+    set_primary_contact(bob)
+    assert primaries(second) == [bob]
+    assert signals[0]["customer"] == second and signals[0]["previous"] == cat
+
+
 def test_set_primary_contact_takes_five_statements(make_customer, make_contact):
     """Lock the customer; lock and read the contact and the old primary; demote; promote;
     both history rows. The same for a customer with 3 or 30 contacts."""
