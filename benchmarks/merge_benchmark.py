@@ -214,7 +214,8 @@ def minimum_sql(main, dup) -> None:
                         [oid_field.to_python(main.pk), content_type, oid_field.to_python(dup.pk)],
                     )
                 )
-    statements.append((f"DELETE FROM {quote(model._meta.db_table)} WHERE {quote(model._meta.pk.column)} = %s", [dup.pk]))
+    contacts, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    statements.append((f"DELETE FROM {contacts} WHERE {pk} = %s", [dup.pk]))
     with transaction.atomic(), connection.cursor() as cursor:
         for sql, params in statements:
             cursor.execute(sql, params)
@@ -267,9 +268,7 @@ def main() -> None:
         ours(*make_pair(1)[:2])  # warm caches (content types, backend features)
         clean_up()
         print(f"{describe(connection)}, median of {args.repeat} runs")
-        header = (
-            f"{'related rows':>12} | {'merge':<17} | {'median':>10} | {'runs':<26} | {'queries':>7} | {'moved':>5}"
-        )
+        header = f"{'related rows':>12} | {'merge':<17} | {'median':>10} | {'runs':<26} | {'queries':>7} | {'moved':>5}"
         print(header)
         print("-" * len(header))
         for rows in args.rows:

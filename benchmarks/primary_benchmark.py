@@ -111,7 +111,7 @@ def contending(
             for _ in range(count // workers):
                 try:
                     switch(customer, rng.choice(people))
-                except Exception as exc:  # noqa: BLE001 — every error counts
+                except Exception as exc:  # every error counts
                     errors.append(repr(exc))
         finally:
             connections.close_all()

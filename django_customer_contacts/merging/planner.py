@@ -435,8 +435,8 @@ class _Key(models.Expression):
         self.relation = relation
         self.role = role
 
-    def as_sql(self, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
-        return "%s", [_KeyMarker(self.relation, self.role)]
+    def as_sql(self, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, Any]:
+        return "%s", (_KeyMarker(self.relation, self.role),)
 
 
 def _keys(relation: Relation, duplicates: int) -> tuple[_Key, list[_Key]]:
@@ -622,7 +622,8 @@ def _plan_branches(
     per row in the select list, they made the statement look so costly to PostgreSQL
     that it spent most of its time compiling it (JIT).
     """
-    rows = relation.model._base_manager.using(using).filter(In(F(relation.field.attname), _keys(relation, duplicates)[1]))
+    keys = _keys(relation, duplicates)[1]
+    rows = relation.model._base_manager.using(using).filter(In(F(relation.field.attname), keys))
     if relation.content_type_field is not None:  # relation.is_generic
         rows = rows.filter(**{f"{relation.content_type_field.name}__in": content_types})
     text = models.CharField()
@@ -728,7 +729,6 @@ def _fields_of(model: type[models.Model]) -> tuple[dict[str, models.Field[Any, A
     integers = frozenset(
         attname
         for attname, f in fields.items()
-        if is_integer_field(f)
-        or (isinstance(f, models.ForeignKey) and is_integer_field(f.target_field))
+        if is_integer_field(f) or (isinstance(f, models.ForeignKey) and is_integer_field(f.target_field))
     )
     return fields, integers
