@@ -1,7 +1,8 @@
 """Benchmark settings: the test project's default scenario, with the benchmark's host models.
 
-``BENCH_DB`` (``sqlite`` or ``postgres``, set by the scripts from ``--db``) picks the
-database; the scripts create a throw-away database and drop it at the end.
+``BENCH_DB`` (``sqlite``, ``postgres`` or ``mariadb``, set by the scripts from ``--db``)
+picks the database; the scripts create a throw-away database named
+``CUSTOMER_CONTACTS_TEST_DB_NAME`` (default ``customer_contacts_bench``) and drop it at the end.
 """
 
 import os
@@ -19,5 +20,8 @@ INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "tests.hostapp"] + ["b
 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, as in production, not the test settings' in-memory database.
-    path = os.path.join(tempfile.gettempdir(), "customer_contacts_bench.sqlite3")
+    path = os.path.join(tempfile.gettempdir(), os.environ["CUSTOMER_CONTACTS_TEST_DB_NAME"] + ".sqlite3")
     DATABASES["default"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": path, "TEST": {"NAME": path}}
+else:
+    # The throw-away database gets the name given, not Django's "test_" one.
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = DATABASES["default"]["NAME"]

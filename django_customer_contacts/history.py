@@ -12,8 +12,9 @@ few statements as the rows allow, instead of one ``save()`` per row:
 * :func:`write_history` records rows about to be updated (``"~"``) or deleted (``"-"``)
   in one ``INSERT ... SELECT`` when the history table has simple-history's own layout,
   else with one ``bulk_create`` of rows the database computed;
-* :func:`history_row` builds one history row for an instance in hand, for callers
-  that write several kinds at once with ``bulk_create``.
+* :func:`write_instance_history` records instances in hand — a merge's contacts, an
+  undo's, a primary switch's two — as they are in memory, in one ``INSERT``: the one
+  writer for rows changed with ``UPDATE`` statements instead of ``save()``.
 
 simple-history's ``bulk_history_create()`` writes ``"+"`` or ``"~"`` rows from
 instances in memory; these writers also record deletions and let the database copy
@@ -22,6 +23,8 @@ the rows, which is what keeps a merge's statements flat in the number of rows.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
@@ -44,8 +47,8 @@ __all__ = [
     "history_row",
     "history_user",
     "insert_select",
-    "save_as",
     "write_history",
+    "write_instance_history",
 ]
 
 
@@ -86,18 +89,6 @@ def history_user(user: AbstractBaseUser | AnonymousUser | None) -> AbstractBaseU
     return request_user if getattr(request_user, "is_authenticated", False) else None
 
 
-def save_as(instance: models.Model, user: AbstractBaseUser | None, **save_kwargs: Any) -> None:
-    """Save, crediting ``user`` in history; without one, history keeps the request's user."""
-    if user is None:
-        instance.save(**save_kwargs)
-        return
-    instance._history_user = user  # type: ignore[attr-defined]  # simple-history's hook
-    try:
-        instance.save(**save_kwargs)
-    finally:
-        del instance._history_user  # type: ignore[attr-defined]
-
-
 # -- history in batches ---------------------------------------------------------------
 
 
@@ -105,14 +96,22 @@ def history_model_for(model: type[models.Model]) -> type[models.Model] | None:
     """The django-simple-history model of ``model``, when it has one and history is on."""
     if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
         return None
+    return _history_model(model)
+
+
+@functools.cache
+def _history_model(model: type[models.Model]) -> type[models.Model] | None:
+    # simple-history builds a manager class to answer (a few hundred microseconds): once per model.
     try:
         return get_history_model_for_model(model)  # type: ignore[no-any-return]
     except NotHistoricalModelError:
         return None
 
 
-def fit_reason(history_model: type[models.Model], reason: str) -> str:
+def fit_reason(history_model: type[models.Model], reason: str | None) -> str | None:
     """``reason`` cut to the change reason column's length, when it has one."""
+    if reason is None:
+        return None
     reason_field = cast("models.Field[Any, Any]", history_model._meta.get_field("history_change_reason"))
     max_length = reason_field.max_length
     return reason[:max_length] if max_length else reason
@@ -124,7 +123,7 @@ def history_row(
     history_type: str,
     user: AbstractBaseUser | None,
     when: datetime,
-    reason: str,
+    reason: str | None,
 ) -> models.Model:
     """An unsaved history row of ``instance`` as it is now."""
     tracked = history_model.tracked_fields  # type: ignore[attr-defined]  # set by simple-history
@@ -138,6 +137,28 @@ def history_row(
     if hasattr(history_model, "history_relation"):
         row.history_relation_id = instance.pk  # type: ignore[attr-defined]  # simple-history's field
     return row
+
+
+def write_instance_history(
+    model: type[models.Model],
+    entries: Iterable[tuple[models.Model, str, str | None]],
+    user: AbstractBaseUser | None,
+    when: datetime,
+    using: str,
+) -> None:
+    """History of instances of ``model`` as they are in memory: one row per
+    ``(instance, history type, change reason)``, all in one ``INSERT``.
+
+    For rows an operation changed with ``UPDATE``/``DELETE`` statements rather than
+    ``save()``/``delete()`` (so simple-history's own receivers didn't see them), written
+    with the operation's instant and user. Nothing when ``model`` keeps no history.
+    """
+    history_model = history_model_for(model)
+    if history_model is None:
+        return
+    rows = [history_row(history_model, instance, kind, user, when, reason) for instance, kind, reason in entries]
+    if rows:
+        history_model._default_manager.using(using).bulk_create(rows)
 
 
 _HISTORY_FIELDS = {"history_id", "history_date", "history_change_reason", "history_type", "history_user"}

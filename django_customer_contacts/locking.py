@@ -57,6 +57,7 @@ __all__ = [
     "cascade_to_contacts",
     "db_for_write",
     "lock_contact",
+    "lock_contact_and_primary",
     "lock_contacts",
     "lock_customer",
     "lock_customers",
@@ -135,6 +136,38 @@ def lock_contact(
     if fresh.customer_id not in customers:
         customers.update(lock_customers([fresh.customer_id], using))
     return customers.get(fresh.customer_id), fresh
+
+
+def lock_contact_and_primary(
+    contact: AbstractContact, using: str, queryset: models.QuerySet[Any] | None = None
+) -> tuple[models.Model | None, AbstractContact | None, AbstractContact | None]:
+    """Lock the contact's customer, then the contact and the customer's primary contact
+    (in pk order, ``no_key``: they are updated); return the customer, the contact and the
+    primary (``None``: none, or the contact itself), all read after the locks.
+
+    Two statements where :func:`lock_contact` and a read of the primary take three: the
+    contact and the primary are locked and read together, among the customer's contacts
+    (by its index: no other customer's rows are touched). A contact no longer of that
+    customer is then looked up as :func:`lock_contact` does — deleted, or moved to
+    another customer, whose lock is then taken and whose primary is read (rare).
+    ``queryset`` defaults to every contact, through the default manager. Call inside
+    ``transaction.atomic(using=using)``.
+    """
+    if queryset is None:
+        queryset = get_contact_model()._default_manager.all()
+    customers = lock_customers([contact.customer_id], using)
+    mine = queryset.filter(models.Q(pk=contact.pk) | models.Q(is_primary=True), customer_id=contact.customer_id)
+    found = {row.pk: row for row in _for_update(mine, using, True).order_by("pk")}
+    fresh = found.pop(contact.pk, None)
+    if fresh is None:
+        customer, fresh = lock_contact(contact, using, queryset, no_key=True)
+        if fresh is None:
+            return customer, None, None
+        previous = (
+            queryset.using(using).filter(customer_id=fresh.customer_id, is_primary=True).exclude(pk=fresh.pk).first()
+        )
+        return customer, fresh, previous
+    return customers.get(fresh.customer_id), fresh, next(iter(found.values()), None)
 
 
 def lock_for_deletion(queryset: models.QuerySet[Any], using: str) -> list[Any]:

@@ -3,6 +3,7 @@
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from django_customer_contacts import get_contact_model
 from django_customer_contacts.exceptions import PrimaryContactError
@@ -130,6 +131,46 @@ def test_set_primary_passes_the_user_to_the_signal_and_history(customer, make_co
     set_primary_contact(bob, user=staff)
     assert signals[-1]["user"] == staff
     assert bob.history.latest().history_user == staff
+
+
+def test_set_primary_records_both_contacts_in_history_with_the_user(customer, make_contact, django_user_model):
+    ann = make_contact(customer, first_name="Ann")
+    bob = make_contact(customer, first_name="Bob")
+    staff = django_user_model.objects.create_user("staff")
+    set_primary_contact(bob, user=staff)
+    demoted, promoted = ann.history.latest(), bob.history.latest()
+    assert (demoted.history_type, demoted.is_primary, demoted.history_user) == ("~", False, staff)
+    assert (promoted.history_type, promoted.is_primary, promoted.history_user) == ("~", True, staff)
+    assert demoted.history_date == promoted.history_date
+    ann.refresh_from_db()
+    bob.refresh_from_db()
+    assert ann.modified == bob.modified == promoted.history_date
+
+
+def test_set_primary_on_a_contact_moved_to_another_customer_meanwhile(make_customer, make_contact, signals):
+    first, second = make_customer(), make_customer()
+    make_contact(first, first_name="Ann")
+    bob = make_contact(first, first_name="Bob")
+    cat = make_contact(second, first_name="Cat")
+    get_contact_model().objects.filter(pk=bob.pk).update(customer=second)  # bob in memory: still of first
+    signals.clear()
+    set_primary_contact(bob)
+    assert primaries(second) == [bob]
+    assert signals[0]["customer"] == second and signals[0]["previous"] == cat
+
+
+def test_set_primary_contact_takes_five_statements(make_customer, make_contact):
+    """Lock the customer; lock and read the contact and the old primary; demote; promote;
+    both history rows. The same for a customer with 3 or 30 contacts."""
+    counts = []
+    for size in (3, 30):
+        customer = make_customer()
+        contacts = [make_contact(customer, first_name=f"C{i}") for i in range(size)]
+        with CaptureQueriesContext(connection) as queries:
+            set_primary_contact(contacts[-1])
+        # A test runs in a transaction: the service's atomic() is a savepoint there.
+        counts.append(len([q for q in queries if "SAVEPOINT" not in q["sql"]]))
+    assert counts == [5, 5]
 
 
 def test_set_primary_contact_when_the_customer_has_none(customer, make_contact):

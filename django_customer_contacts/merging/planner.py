@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from django.db import connections, models, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Value, When
 from django.db.models.functions import Cast, JSONObject
+from django.db.models.lookups import Exact, In
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -285,46 +287,37 @@ def _plan_relations(
     on a one-to-one — refused — and, for dropped rows and contact points, the whole row.
     """
     plans = [RelationPlan(relation) for relation in relations]
-    branches = [
-        _plan_branch(index, relation, main, duplicates, content_types, using)
-        for index, relation in enumerate(relations)
-    ]
-    # Whether main has a primary email/phone (it keeps its own): read here, after the
-    # locks, not with them — a statement that waited for a lock sees other tables as
-    # they were when it started.
-    branches += [
-        _main_primary_branch(index, relation, main, using)
-        for index, relation in enumerate(relations)
-        if relation.is_contact_point
-    ]
     main_primary: set[int] = set()
     rows: list[tuple[Any, ...]] = []
     connection = connections[using]
-    for group in union_statements(branches, connection):
-        first, *rest = group
-        query = (first.union(*rest, all=True) if rest else first).order_by().query
-        sql, params = query.get_compiler(using).as_sql()
+    contacts = [main, *duplicates]
+    for sql, template in _plan_statements(relations, len(duplicates), content_types, using):
+        params = [p.value(contacts, connection) if isinstance(p, _KeyMarker) else p for p in template]
         # One fetchall(): Django's iterator would fetch (and convert) 100 rows at a time.
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows.extend(cursor.fetchall())
 
     owners = [{str(relation.key(dup)): dup.pk for dup in duplicates} for relation in relations]
-    # int() for the common integer keys: this loop runs once per row.
+    # int() for the common integer keys: this runs once per row.
     read_pk: list[Callable[[Any], Any]] = [
         int if is_integer_field(r.model._meta.pk) else r.model._meta.pk.to_python for r in relations
     ]
+    # The rows that collide, from their own branches (few): applied to their rows below.
+    marks: dict[tuple[int, Any], tuple[int, Any]] = {}
+    for index, pk, _owner, _other, flags, row in rows:
+        if flags & (_DROP | _CLASH):
+            pk = read_pk[index](pk)
+            earlier_flags, earlier_row = marks.get((index, pk), (0, None))
+            marks[index, pk] = (flags | earlier_flags, row if row is not None else earlier_row)
+    marked: dict[int, set[Any]] = {}
+    for index, pk in marks:
+        marked.setdefault(index, set()).add(pk)
     clashes: list[tuple[Relation, Any]] = []
-    for index, pk, owner, other, flags, row in rows:
-        if flags & _MAIN_PRIMARY:
-            main_primary.add(index)
-            continue
-        plan = plans[index]
+
+    def place(plan: RelationPlan, dup_pk: Any, pk: Any, flags: int, row: Any) -> None:
+        """One row of a duplicate: moved or dropped, with what the record keeps of it."""
         relation = plan.relation
-        dup_pk = owners[index].get(owner)
-        if dup_pk is None:  # a key the database spells its own way (UUIDs on SQLite)
-            dup_pk = owners[index][str(relation.field.to_python(owner))]
-        pk = read_pk[index](pk)
         if flags & _CLASH:
             clashes.append((relation, dup_pk))
         (plan.dropped if flags & _DROP else plan.moved).setdefault(dup_pk, []).append(pk)
@@ -332,11 +325,50 @@ def _plan_relations(
             plan.rows.setdefault(dup_pk, []).append(_row_values(relation.model, row))
         elif row is not None:
             plan.stamps[pk] = _row_values(relation.model, row)
+        if flags & _PRIMARY and not flags & _DROP:
+            plan.primaries[dup_pk] = pk
+
+    for index, pk, owner, other, flags, row in rows:
+        if flags & _MAIN_PRIMARY:
+            main_primary.add(index)
+            continue
+        if flags & (_DROP | _CLASH):
+            continue
+        plan = plans[index]
+        relation = plan.relation
+        dup_pk = owners[index].get(owner)
+        if dup_pk is None:  # a key the database spells its own way (UUIDs on SQLite)
+            dup_pk = owners[index][str(relation.field.to_python(owner))]
+        if flags & _LIST:
+            # A duplicate's rows of this relation as one list: the pks (and the other
+            # side of a many-to-many link), comma-separated.
+            pks = _int_list(pk)
+            if len(pks) != flags // _COUNT:  # cut short (MariaDB's group_concat_max_len)
+                dup = next(d for d in duplicates if d.pk == dup_pk)
+                pks, others = _read_rows(relation, dup, content_types, using)
+            else:
+                others = _int_list(other) if other is not None else None
+            if index in marked:
+                collide = marked[index].intersection(pks)
+                for one in collide:
+                    place(plan, dup_pk, one, *marks[index, one])
+                pks = [one for one in pks if one not in collide]
+            if pks:
+                plan.moved.setdefault(dup_pk, []).extend(pks)
+            if others is not None:
+                plan.others.setdefault(dup_pk, []).extend(others)
+            continue
+        pk = read_pk[index](pk)
+        if index in marked:
+            mark = marks.get((index, pk))
+            if mark is not None:
+                flags |= mark[0]
+                if mark[1] is not None:
+                    row = mark[1]
+        place(plan, dup_pk, pk, flags, row)
         if other is not None:
             other_field = cast("models.Field[Any, Any]", relation.other_field)  # set where others are read
             plan.others.setdefault(dup_pk, []).append(other_field.to_python(other))
-        if flags & _PRIMARY and not flags & _DROP:
-            plan.primaries[dup_pk] = pk
     if clashes:
         relation, dup_pk = clashes[0]
         dup = next(d for d in duplicates if d.pk == dup_pk)
@@ -355,6 +387,107 @@ def _plan_relations(
             candidates = [plan.primaries[d.pk] for d in duplicates if d.pk in plan.primaries]
             plan.new_primary = candidates[0] if candidates else min(pk for pks in plan.moved.values() for pk in pks)
     return plans
+
+
+def _int_list(text: str | bytes) -> list[int]:
+    if isinstance(text, bytes):
+        text = text.decode()
+    # Read by the JSON parser: faster than int() per value.
+    values: list[int] = json.loads(f"[{text}]")
+    return values
+
+
+def _read_rows(
+    relation: Relation, dup: AbstractContact, content_types: list[int], using: str
+) -> tuple[list[Any], list[Any] | None]:
+    """A duplicate's rows of one relation, one by one: when the list was cut short."""
+    rows = rows_of(relation, [relation.key(dup)], content_types, using)
+    if relation.other_field is None:
+        return list(rows.values_list("pk", flat=True)), None
+    pairs = list(rows.values_list("pk", relation.other_field.attname))
+    return [pk for pk, _other in pairs], [other for _pk, other in pairs]
+
+
+_COLUMNS = ("merge_relation", "merge_pk", "merge_owner", "merge_other", "merge_flags", "merge_row")
+
+# The plan's statements by their shape: see _plan_statements().
+_STATEMENTS: dict[tuple[Any, ...], list[tuple[str, list[Any]]]] = {}
+
+
+@dataclass(frozen=True, eq=False)
+class _KeyMarker:
+    """Where a contact's key goes in a plan statement's parameters: the ``role``-th of
+    main and the duplicates (0 is main), spelled as ``relation`` stores it."""
+
+    relation: Relation
+    role: int
+
+    def value(self, contacts: list[AbstractContact], connection: BaseDatabaseWrapper) -> Any:
+        return self.relation.field.get_db_prep_value(self.relation.key(contacts[self.role]), connection)
+
+
+class _Key(models.Expression):
+    """A contact's key in a plan statement, compiled to a parameter that is filled in
+    for each merge (a ``_KeyMarker``)."""
+
+    def __init__(self, relation: Relation, role: int) -> None:
+        super().__init__(output_field=relation.field)
+        self.relation = relation
+        self.role = role
+
+    def as_sql(self, compiler: Any, connection: BaseDatabaseWrapper) -> tuple[str, Any]:
+        return "%s", (_KeyMarker(self.relation, self.role),)
+
+
+def _keys(relation: Relation, duplicates: int) -> tuple[_Key, list[_Key]]:
+    """Main's key and the duplicates' keys, as placeholders."""
+    return _Key(relation, 0), [_Key(relation, role) for role in range(1, duplicates + 1)]
+
+
+def _plan_statements(
+    relations: list[Relation], duplicates: int, content_types: list[int], using: str
+) -> list[tuple[str, list[Any]]]:
+    """The statements that read the plan (one, unless a database limit splits it), as
+    SQL and parameters with the contacts' keys left as ``_KeyMarker``.
+
+    Compiled once per process for each shape — the relations, the number of duplicates,
+    the content types, the database — and then only run: building and compiling the
+    statement of a dozen relations costs Python more than running it costs the database
+    for thousands of rows.
+    """
+    connection = connections[using]
+    shape = (
+        using,
+        connection.vendor,
+        max_query_params(connection),
+        duplicates,
+        tuple(content_types),
+        tuple((r.model._meta.label_lower, r.field.attname) for r in relations),
+    )
+    statements = _STATEMENTS.get(shape)
+    if statements is not None:
+        return statements
+    branches = [
+        branch
+        for index, relation in enumerate(relations)
+        for branch in _plan_branches(index, relation, duplicates, content_types, using)
+    ]
+    # Whether main has a primary email/phone (it keeps its own): read here, after the
+    # locks, not with them — a statement that waited for a lock sees other tables as
+    # they were when it started.
+    branches += [
+        _main_primary_branch(index, relation, using)
+        for index, relation in enumerate(relations)
+        if relation.is_contact_point
+    ]
+    statements = []
+    for group in union_statements(branches, connection):
+        first, *rest = group
+        query = (first.union(*rest, all=True) if rest else first).order_by().query
+        sql, params = query.get_compiler(using).as_sql()
+        statements.append((sql, list(params)))
+    _STATEMENTS[shape] = statements
+    return statements
 
 
 def max_query_params(connection: BaseDatabaseWrapper) -> int | None:
@@ -396,27 +529,24 @@ def union_statements(
     return [group for group in groups if group]
 
 
-def _collision(
-    relation: Relation,
-    main: AbstractContact,
-    duplicates: list[AbstractContact],
-    content_types: list[int],
-    one_to_one: bool,
-) -> Q | None:
+def _collision(relation: Relation, duplicates: int, content_types: list[int], one_to_one: bool) -> Q | None:
     """A condition true for a duplicate's row that collides with a row main (or an
     earlier duplicate row) already has, under one of the relation's unique sets.
 
     ``one_to_one`` picks the sets with no other fields (a contact holds one such row);
     the others are links that exist once per contact, like a many-to-many pair.
     """
-    name = relation.field.name
+    column = F(relation.field.attname)
     conditions = []
     for others, condition in relation.unique_sets:
         if bool(others) == one_to_one:
             continue
+        main, keys = _keys(relation, duplicates)
         holders = relation.model._base_manager.filter(
-            Q(**{name: relation.key(main)})
-            | Q(**{f"{name}__in": [relation.key(d) for d in duplicates], "pk__lt": OuterRef("pk")}),
+            Q(Exact(column, main)) | Q(In(column, keys), pk__lt=OuterRef("pk")),
+            # Implied by the line above, and not correlated: the database reads only the
+            # rows of these contacts (by the key's index) to join with, not the table.
+            In(column, [main, *keys]),
             **{other: OuterRef(other) for other in others},
         )
         if relation.content_type_field is not None:  # relation.is_generic
@@ -433,8 +563,33 @@ def _collision(
     return combined
 
 
-# A row's flags in the plan, as bits of one integer column.
-_DROP, _CLASH, _PRIMARY, _MAIN_PRIMARY = 1, 2, 4, 8
+# A row's flags in the plan, as bits of one integer column. A _LIST row holds a
+# duplicate's rows of a relation, their number in the flags' higher bits (x _COUNT).
+_DROP, _CLASH, _PRIMARY, _MAIN_PRIMARY, _LIST, _COUNT = 1, 2, 4, 8, 16, 32
+
+
+class _KeyList(models.Aggregate):
+    """The values of an integer column, comma-separated, in one text."""
+
+    function = "GROUP_CONCAT"  # SQLite, MariaDB and MySQL: comma-separated
+    template = "GROUP_CONCAT(%(expressions)s)"
+    output_field = models.TextField()
+
+    def as_postgresql(self, compiler: Any, connection: BaseDatabaseWrapper, **extra: Any) -> tuple[str, Any]:
+        return self.as_sql(compiler, connection, template="STRING_AGG(CAST(%(expressions)s AS text), ',')", **extra)
+
+
+def _listed(relation: Relation, using: str) -> bool:
+    """Whether a relation's rows are read as one list per duplicate: rows the merge
+    keeps nothing of but their integer keys (no contact points, no stamped fields)."""
+    other = relation.other_field
+    return (
+        connections[using].vendor in ("postgresql", "mysql", "sqlite")
+        and not relation.is_contact_point
+        and not stamp_fields(relation.model)
+        and is_integer_field(relation.model._meta.pk)
+        and (other is None or is_integer_field(cast("models.ForeignKey[Any, Any]", other).target_field))
+    )
 
 
 def _flag(condition: Q | None, bit: int) -> models.Expression:
@@ -453,52 +608,85 @@ def _row_json(model: type[models.Model], fields: list[models.Field[Any, Any]] | 
     )
 
 
-def _plan_branch(
-    index: int,
-    relation: Relation,
-    main: AbstractContact,
-    duplicates: list[AbstractContact],
-    content_types: list[int],
-    using: str,
-) -> models.QuerySet[models.Model, tuple[Any, ...]]:
-    rows = rows_of(relation, [relation.key(d) for d in duplicates], content_types, using)
-    drop = _collision(relation, main, duplicates, content_types, one_to_one=False)
-    clash = _collision(relation, main, duplicates, content_types, one_to_one=True)
+def _plan_branches(
+    index: int, relation: Relation, duplicates: int, content_types: list[int], using: str
+) -> list[models.QuerySet[models.Model, tuple[Any, ...]]]:
+    """The duplicates' rows of one relation; then, apart, those that collide.
+
+    The first branch lists every row, with what the merge keeps of it: a contact point
+    whole, another row the values of the fields the move stamps. A relation with unique
+    sets gets a branch of the rows that would duplicate one of main's (dropped, with the
+    whole row) and one of the rows that would give main a second one-to-one (refused).
+    The collision tests sit in ``WHERE``, where the database joins (a semi-join on
+    PostgreSQL) instead of probing an index for every row, and each runs once: tested
+    per row in the select list, they made the statement look so costly to PostgreSQL
+    that it spent most of its time compiling it (JIT).
+    """
+    keys = _keys(relation, duplicates)[1]
+    rows = relation.model._base_manager.using(using).filter(In(F(relation.field.attname), keys))
+    if relation.content_type_field is not None:  # relation.is_generic
+        rows = rows.filter(**{f"{relation.content_type_field.name}__in": content_types})
     text = models.CharField()
-    # Only text and integers, read with a plain cursor: nothing to convert per row.
     row: models.Expression
     if relation.is_contact_point:
         row = _row_json(relation.model)
     else:
         # The rows that move keep the earlier values of the fields the move stamps.
         stamps = stamp_fields(relation.model)
-        moving: models.Expression = _row_json(relation.model, stamps) if stamps else Value(None)
-        row = Case(When(drop, then=_row_json(relation.model)), default=moving) if drop is not None else moving
-    flags = _flag(drop, _DROP) + _flag(clash, _CLASH)
-    if relation.is_contact_point:
-        flags += _flag(Q(is_primary=True), _PRIMARY)
-    columns = {
-        "merge_relation": Value(index, output_field=models.IntegerField()),
-        "merge_pk": Cast("pk", text),
-        "merge_owner": Cast(relation.field.name, text),
-        "merge_other": Cast(relation.other_field.name, text) if relation.other_field else Value(None, text),
-        "merge_flags": ExpressionWrapper(flags, output_field=models.IntegerField()),
-        "merge_row": ExpressionWrapper(row, output_field=models.TextField()),
-    }
-    # No ORDER BY, here or on the UNION: Django 6.1 refuses a compound query ordered
-    # by the model's default ordering, and the plan doesn't depend on row order.
-    # The plugin can't type annotate(**columns): its result is Any.
-    branch: models.QuerySet[models.Model, tuple[Any, ...]] = rows.annotate(**columns).values_list(*columns).order_by()
-    return branch
+        row = _row_json(relation.model, stamps) if stamps else Value(None)
+
+    def branch(
+        queryset: models.QuerySet[models.Model], flags: models.Expression, row: models.Expression
+    ) -> models.QuerySet[models.Model, tuple[Any, ...]]:
+        columns = {
+            "merge_relation": Value(index, output_field=models.IntegerField()),
+            "merge_pk": Cast("pk", text),
+            "merge_owner": Cast(relation.field.name, text),
+            "merge_other": Cast(relation.other_field.name, text) if relation.other_field else Value(None, text),
+            "merge_flags": ExpressionWrapper(flags, output_field=models.IntegerField()),
+            "merge_row": ExpressionWrapper(row, output_field=models.TextField()),
+        }
+        # No ORDER BY, here or on the UNION: Django 6.1 refuses a compound query ordered
+        # by the model's default ordering, and the plan doesn't depend on row order.
+        # The plugin can't type annotate(**columns): its result is Any.
+        selected: models.QuerySet[models.Model, tuple[Any, ...]] = (
+            queryset.annotate(**columns).values_list(*columns).order_by()
+        )
+        return selected
+
+    if _listed(relation, using):
+        # One row per duplicate: the database reads the rows, Python splits one text.
+        other_column = relation.other_field.attname if relation.other_field else None
+        listed = rows.values(relation.field.attname).annotate(
+            merge_relation=Value(index, output_field=models.IntegerField()),
+            merge_pk=_KeyList("pk"),
+            # An aggregate, not the column: grouped by the column alone, the rows come
+            # in the order of its index, with no sort.
+            merge_owner=Cast(models.Min(relation.field.attname), text),
+            merge_other=_KeyList(other_column) if other_column else Value(None, text),
+            merge_flags=ExpressionWrapper(
+                Value(_LIST) + models.Count("pk") * Value(_COUNT), output_field=models.IntegerField()
+            ),
+            merge_row=ExpressionWrapper(Value(None), output_field=models.TextField()),
+        )
+        branches = [listed.values_list(*_COLUMNS).order_by()]
+    else:
+        primary = _flag(Q(is_primary=True), _PRIMARY) if relation.is_contact_point else Value(0)
+        branches = [branch(rows, primary, row)]
+    drop = _collision(relation, duplicates, content_types, one_to_one=False)
+    if drop is not None:
+        branches.append(branch(rows.filter(drop), Value(_DROP), _row_json(relation.model)))
+    clash = _collision(relation, duplicates, content_types, one_to_one=True)
+    if clash is not None:
+        branches.append(branch(rows.filter(clash), Value(_CLASH), Value(None)))
+    return branches
 
 
-def _main_primary_branch(
-    index: int, relation: Relation, main: AbstractContact, using: str
-) -> models.QuerySet[models.Model, tuple[Any, ...]]:
+def _main_primary_branch(index: int, relation: Relation, using: str) -> models.QuerySet[models.Model, tuple[Any, ...]]:
     """Main's primary row of a contact-point relation, flagged ``_MAIN_PRIMARY``."""
     text = models.CharField()
     rows = relation.model._base_manager.using(using).filter(
-        **{relation.field.name: relation.key(main), "is_primary": True}
+        Exact(F(relation.field.attname), _Key(relation, 0)), is_primary=True
     )
     columns = {
         "merge_relation": Value(index, output_field=models.IntegerField()),
@@ -519,9 +707,12 @@ def _row_values(model: type[models.Model], data: Any) -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for part in data.values():
         flat.update(json.loads(part) if isinstance(part, str) else part)
-    fields = {f.attname: f for f in model._meta.concrete_fields}
+    fields, integers = _fields_of(model)
     values = {}
     for attname, value in flat.items():
+        if attname in integers and (value is None or type(value) is int):
+            values[attname] = value  # as read: nothing to make equal (the common case of keys)
+            continue
         model_field = fields[attname]
         with contextlib.suppress(ValidationError):  # else kept as read
             value = model_field.to_python(value)
@@ -529,3 +720,15 @@ def _row_values(model: type[models.Model], data: Any) -> dict[str, Any]:
             value = timezone.make_aware(value, datetime.UTC)
         values[attname] = json_value(value)
     return values
+
+
+@functools.cache
+def _fields_of(model: type[models.Model]) -> tuple[dict[str, models.Field[Any, Any]], frozenset[str]]:
+    """A model's concrete fields by attname, and the attnames that hold integers (keys too)."""
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    integers = frozenset(
+        attname
+        for attname, f in fields.items()
+        if is_integer_field(f) or (isinstance(f, models.ForeignKey) and is_integer_field(f.target_field))
+    )
+    return fields, integers

@@ -259,29 +259,15 @@ def create_rows(relation_undo: RelationUndo, plan: UnmergePlan) -> None:
 
 def write_contact_history(plan: UnmergePlan, user: AbstractBaseUser | None, now: datetime) -> None:
     """One history row for main's change and one per restored contact, in one INSERT."""
-    history_model = history.history_model_for(type(plan.main))
-    if history_model is None:
-        return
     ids = ", ".join(str(pk) for pk in plan.restored_ids)
-    rows = [
-        history.history_row(
-            history_model,
-            plan.main,
-            "~",
-            user,
-            now,
-            undo_reason(plan.record, _("contacts %(ids)s restored from this one") % {"ids": ids}),
-        )
-    ]
-    rows += [
-        history.history_row(
-            history_model,
-            contact,
-            "+",
-            user,
-            now,
-            undo_reason(plan.record, _("restored from contact %(pk)s") % {"pk": plan.main.pk}),
-        )
-        for contact in plan.contacts
-    ]
-    history_model._default_manager.using(plan.using).bulk_create(rows)
+    restored_from = undo_reason(plan.record, _("restored from contact %(pk)s") % {"pk": plan.main.pk})
+    history.write_instance_history(
+        type(plan.main),
+        [
+            (plan.main, "~", undo_reason(plan.record, _("contacts %(ids)s restored from this one") % {"ids": ids})),
+            *((contact, "+", restored_from) for contact in plan.contacts),
+        ],
+        user,
+        now,
+        plan.using,
+    )
