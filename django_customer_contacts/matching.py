@@ -123,7 +123,10 @@ class Person(NamedTuple):
             surname=fold_name(last_name),
             birthday=birthday,
             emails=keys,
-            mailboxes=frozenset(email_match_key(key, normalized=True) for key in keys),
+            # Without a "+tag", an address is its own mailbox: most are.
+            mailboxes=frozenset(email_match_key(key, normalized=True) for key in keys)
+            if any("+" in key for key in keys)
+            else keys,
             phones={str(number): kind for number, kind in phones if number},
         )
 
