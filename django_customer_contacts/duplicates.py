@@ -7,7 +7,7 @@ Every contact stores blocking keys (``AbstractContact.match_*``, computed by
 ``normalize.match_keys`` on save): sounds of its names and its birthday, each indexed
 with its customer. Candidate pairs are the contacts of one customer sharing a blocking
 key, an email address (``ContactEmail.email_normalized``) or a phone number (E.164) —
-found in the database with ``GROUP BY`` over the indexed columns, never by pairing all
+counted in the database by customer over the indexed columns, never by pairing all
 contacts of a customer. A key shared by more than :data:`MAX_BLOCK` contacts of one
 customer (a switchboard number, a placeholder birthday) doesn't say who is who, and
 pairs no one.
@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connections, models, transaction
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Count, F, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
@@ -561,10 +561,10 @@ def _exact_groups(queryset: models.QuerySet[AbstractContact]) -> list[DuplicateG
 def _blocks(queryset: models.QuerySet[AbstractContact], key_fields: Sequence[str]) -> _Blocks:
     """Who shares which key: ``(kind, customer pk, key) -> contact pks``, in one query.
 
-    ``kind`` is a key field of the contact (only keys that more than one contact of a
-    customer holds: ``GROUP BY`` over the index of customer and key), ``"email"`` or
-    ``"phone"`` (addresses and numbers held more than once in the whole table: the
-    index answers that before anything is joined; their customer is checked here).
+    ``kind`` is a key field of the contact, ``"email"`` or ``"phone"``; only keys that
+    more than one contact of a customer holds (each counted by customer and key with a
+    window function, ``COUNT(*) OVER (PARTITION BY …)``: one pass over the index of
+    customer and key, or over the addresses and numbers joined to their contacts).
     """
     using = queryset.db
     connection = connections[using]
@@ -586,16 +586,15 @@ def _blocks(queryset: models.QuerySet[AbstractContact], key_fields: Sequence[str
                 m_pk=F("pk"), m_customer=F("customer_id"), m_key=F(name), m_birthday=F("match_birthday")
             )
             if name in MATCH_KEY_FIELDS:
-                # Each contact holding a key another contact of its customer holds: EXISTS
-                # over the index of customer and key, a lookup per contact on every
-                # database (a GROUP BY of the whole table joined back was slower on MariaDB).
-                others = scope.filter(customer_id=OuterRef("customer_id"), **{name: OuterRef(name)}).exclude(
-                    pk=OuterRef("pk")
-                )
+                # Each contact holding a key another contact of its customer holds: the
+                # contacts counted by customer and key in one pass over the index of
+                # customer and key (an EXISTS per contact reads the index twice; a GROUP
+                # BY of the whole table joined back was slower on MariaDB).
+                counted = members.annotate(m_count=Window(Count("pk"), partition_by=[F("customer_id"), F(name)]))
                 add(
                     name,
-                    "SELECT {number}, m.m_pk, m.m_customer, m.m_key, m.m_birthday FROM ({0}) m",
-                    members.filter(Exists(others)),
+                    "SELECT {number}, m.m_pk, m.m_customer, m.m_key, m.m_birthday FROM ({0}) m WHERE m.m_count > 1",
+                    counted,
                 )
                 continue
             # A key without an index of its own with the customer (name_key): the keys
@@ -620,22 +619,18 @@ def _blocks(queryset: models.QuerySet[AbstractContact], key_fields: Sequence[str
         for kind, model, column in (("email", ContactEmail, "email_normalized"), ("phone", ContactPhone, "number")):
             table = quote(model._meta.db_table)
             key = quote(cast(str, cast("models.Field[Any, Any]", model._meta.get_field(column)).column))
-            pk = quote(cast(str, model._meta.pk.column))
             contact_id = quote(cast(str, cast("models.Field[Any, Any]", model._meta.get_field("contact")).column))
-            # Addresses and numbers another row holds (the key's index answers that),
-            # kept when another contact of the same customer holds them (counted over
-            # those rows alone: most addresses shared in the table are shared across
-            # customers, and would be blocks of one). MySQL and MariaDB compare them by
-            # collation, which may pair a few spellings too many: the blocks are made of
-            # exact values below.
+            # Addresses and numbers another contact of the same customer holds: the
+            # rows counted by customer and value, in one pass (most values held twice
+            # in the table are held by contacts of different customers). MySQL and
+            # MariaDB compare them by collation, which may count a few spellings as
+            # one: the blocks are made of exact values below.
             add(
                 kind,
                 f"SELECT {{number}}, x.c_pk, x.c_customer, x.c_key, '' FROM ("
                 f"SELECT p.{contact_id} AS c_pk, s.s_customer AS c_customer, p.{key} AS c_key, "
                 f"COUNT(*) OVER (PARTITION BY s.s_customer, p.{key}) AS c_count "
-                f"FROM {table} p JOIN ({{0}}) s ON s.s_pk = p.{contact_id} "
-                f"WHERE p.{key} <> '' AND EXISTS "
-                f"(SELECT 1 FROM {table} q WHERE q.{key} = p.{key} AND q.{pk} <> p.{pk})"
+                f"FROM {table} p JOIN ({{0}}) s ON s.s_pk = p.{contact_id} WHERE p.{key} <> ''"
                 f") x WHERE x.c_count > 1",
                 contacts,
             )
