@@ -462,12 +462,12 @@ def _scored_groups(queryset: models.QuerySet[AbstractContact], min_score: float)
     # Scores alone for every candidate pair; the evidence in words only for the links.
     scores: dict[tuple[Any, Any], float] = {}
     for a, b in pairs:
-        if a in records and b in records and DuplicateDismissal.pair_key(a, b) not in dismissed:
+        if a in records and b in records and not (dismissed and DuplicateDismissal.pair_key(a, b) in dismissed):
             scores[a, b] = score(records[a], records[b])
 
     def conflict(a: Any, b: Any, check: bool) -> bool:
         pair = (a, b) if a < b else (b, a)
-        if DuplicateDismissal.pair_key(a, b) in dismissed:
+        if dismissed and DuplicateDismissal.pair_key(a, b) in dismissed:
             return True
         found = scores.get(pair)
         if found is None:

@@ -356,7 +356,7 @@ def _weigh(a: Person, b: Person, evidence: list[Evidence] | None) -> float:  # o
 
 
 def _has_mobile(person: Person) -> bool:
-    return any(kind in MOBILE_KINDS for kind in person.phones.values())
+    return not MOBILE_KINDS.isdisjoint(person.phones.values())
 
 
 def _logistic(total: float) -> float:
