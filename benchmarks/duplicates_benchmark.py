@@ -3,6 +3,7 @@
     python benchmarks/duplicates_benchmark.py --db postgres                       # 100,000 contacts
     python benchmarks/duplicates_benchmark.py --db mariadb --contacts 100000 --big 20000
     python benchmarks/duplicates_benchmark.py --db postgres --contacts 1000000 --legacy-timeout 120
+    CUSTOMER_CONTACTS_TEST_DB_NAME=dupes_100k python benchmarks/duplicates_benchmark.py --keep  # again: no writing
 
 The contacts are ``duplicates_data.generate()``'s (names from common and rare ones,
 birthdays, an email and a mobile each mostly, families sharing a landline, a third of
@@ -157,6 +158,12 @@ def main() -> None:
         "--names", choices=["large", "small"], default="large", help="name vocabulary (see duplicates_data.py)"
     )
     parser.add_argument("--legacy-timeout", type=int, default=60, help="seconds (0: skip the 0.1 detection)")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the database for the next run, and reuse the one a previous --keep run left "
+        "(populated only when empty: give a CUSTOMER_CONTACTS_TEST_DB_NAME per size)",
+    )
     args = parser.parse_args()
     global NAMES
     NAMES = args.names
@@ -168,10 +175,11 @@ def main() -> None:
     from django_customer_contacts import get_contact_model
     from django_customer_contacts.services import find_duplicate_contacts
 
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=args.keep)
     try:
         start = time.perf_counter()
-        populate(args.contacts, args.per_customer, args.big)
+        if not get_contact_model().objects.exists():
+            populate(args.contacts, args.per_customer, args.big)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute("VACUUM ANALYZE")  # as autovacuum leaves a table: index-only scans work
@@ -186,7 +194,7 @@ def main() -> None:
         print(
             f"{connection.vendor} {connection.Database.__name__}: {total:,} contacts "
             f"({args.contacts:,} by {args.per_customer}{f' + one customer with {args.big:,}' if args.big else ''}) "
-            f"written in {time.perf_counter() - start:.0f} s",
+            f"written (or kept) in {time.perf_counter() - start:.0f} s",
             flush=True,
         )
 
@@ -220,7 +228,7 @@ def main() -> None:
                     flush=True,
                 )
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=args.keep)
 
 
 if __name__ == "__main__":

@@ -123,7 +123,10 @@ class Person(NamedTuple):
             surname=fold_name(last_name),
             birthday=birthday,
             emails=keys,
-            mailboxes=frozenset(email_match_key(key, normalized=True) for key in keys),
+            # Without a "+tag", an address is its own mailbox: most are.
+            mailboxes=frozenset(email_match_key(key, normalized=True) for key in keys)
+            if any("+" in key for key in keys)
+            else keys,
             phones={str(number): kind for number, kind in phones if number},
         )
 
@@ -353,7 +356,7 @@ def _weigh(a: Person, b: Person, evidence: list[Evidence] | None) -> float:  # o
 
 
 def _has_mobile(person: Person) -> bool:
-    return any(kind in MOBILE_KINDS for kind in person.phones.values())
+    return not MOBILE_KINDS.isdisjoint(person.phones.values())
 
 
 def _logistic(total: float) -> float:
