@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -400,6 +401,55 @@ def open_database(
 
 def big_customer_id(customers: int = 100_000) -> int:
     return customers + 1
+
+
+def benchmark_parser(doc: str, repeat: int) -> argparse.ArgumentParser:
+    """The options every benchmark on the million-contact database takes."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--db", choices=["postgres", "mariadb"], required=True)
+    parser.add_argument("--name", required=True, help="the million-contact database (built if missing)")
+    parser.add_argument("--repeat", type=int, default=repeat, help="timed runs (the median is shown)")
+    parser.add_argument("--explain", action="store_true", help="print the query plans")
+    return parser
+
+
+def median_ms(run, repeat: int) -> float:
+    """The median wall time of ``repeat`` calls of ``run()``, in milliseconds (one warm-up call first)."""
+    run()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def run_sql(sql: str, params=()) -> int:
+    """Execute ``sql`` and fetch every row, as the ORM would; the number of rows."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return len(cursor.fetchall())
+
+
+def explain(sql: str, params=()) -> str:
+    """The plan with actual rows and times: ``EXPLAIN ANALYZE`` (PostgreSQL) or ``ANALYZE`` (MariaDB)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF) {sql}", params)
+            return "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute(f"ANALYZE {sql}", params)
+        columns = [column[0] for column in cursor.description]
+        rows = cursor.fetchall()
+    keep = ["id", "select_type", "table", "type", "key", "rows", "r_rows", "filtered", "r_filtered", "Extra"]
+    lines = [" | ".join(keep)]
+    for row in rows:
+        values = dict(zip(columns, row, strict=True))
+        lines.append(" | ".join(str(values.get(name, "")) for name in keep))
+    return "\n".join(lines)
 
 
 def main() -> int:
