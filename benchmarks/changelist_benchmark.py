@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import million  # noqa: E402
+import million
 
 #: The page the reference reads: the default ordering, a page of 100.
 REFERENCE = """
@@ -53,20 +53,19 @@ def cases(tag_id: int, big: int, sample) -> list[tuple[str, dict[str, str], str,
         (
             "search: email",
             {"q": email},
-            "WHERE EXISTS (SELECT 1 FROM {email} e WHERE e.contact_id = c.id "
-            f"AND e.email_normalized = '{email}')",
+            f"WHERE EXISTS (SELECT 1 FROM {{email}} e WHERE e.contact_id = c.id AND e.email_normalized = '{email}')",
             0,
         ),
         (
             "search: phone, whole",
             {"q": national},
-            "WHERE EXISTS (SELECT 1 FROM {phone} p WHERE p.contact_id = c.id " f"AND p.number = '{number}')",
+            f"WHERE EXISTS (SELECT 1 FROM {{phone}} p WHERE p.contact_id = c.id AND p.number = '{number}')",
             0,
         ),
         (
             "search: phone, last digits",
             {"q": digits},
-            "WHERE EXISTS (SELECT 1 FROM {phone} p WHERE p.contact_id = c.id " f"AND p.number LIKE '%%{digits}')",
+            f"WHERE EXISTS (SELECT 1 FROM {{phone}} p WHERE p.contact_id = c.id AND p.number LIKE '%%{digits}')",
             0,
         ),
         ("big customer's contacts", {"customer__id__exact": str(big)}, f"WHERE c.customer_id = {big}", 0),

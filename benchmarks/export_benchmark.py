@@ -51,13 +51,13 @@ else:
 
     django.setup()
 
-from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from django.db import connection
+from django.test.utils import setup_test_environment
+from django.utils import timezone
 
-from django_customer_contacts import get_contact_model, get_customer_model  # noqa: E402
-from django_customer_contacts.export import iterator_streams, write_csv  # noqa: E402
-from django_customer_contacts.models import ContactEmail, ContactPhone, Tag  # noqa: E402
+from django_customer_contacts import get_contact_model, get_customer_model
+from django_customer_contacts.export import iterator_streams, write_csv
+from django_customer_contacts.models import ContactEmail, ContactPhone, Tag
 
 MIB = 1024 * 1024
 TARGET_MIB = 10
@@ -223,10 +223,10 @@ def million_main(options: argparse.Namespace) -> int:
         # The COPY reference's count query is not part of its time.
         def copy_run() -> int:
             sink = 0
-            with connection.cursor() as cursor:
-                with cursor.cursor.copy(f"COPY ({reference_sql()}) TO STDOUT WITH (FORMAT csv, HEADER)") as copy:
-                    for data in copy:
-                        sink += len(data)
+            copy_sql = f"COPY ({reference_sql()}) TO STDOUT WITH (FORMAT csv, HEADER)"
+            with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
+                for data in copy:
+                    sink += len(data)
             return sink
 
         reference_rows = reference_export()[0]
@@ -238,7 +238,9 @@ def million_main(options: argparse.Namespace) -> int:
     app_seconds, (rows, _chars) = timed(lambda: export(options.chunk_size), options.repeat)
     assert rows == reference_rows, (rows, reference_rows)
     app_rate, reference_rate = rows / app_seconds, reference_rows / reference_seconds
-    print(f"  app export     {rows:,} rows in {app_seconds:.2f} s = {app_rate:,.0f} rows/s (median of {options.repeat})")
+    print(
+        f"  app export     {rows:,} rows in {app_seconds:.2f} s = {app_rate:,.0f} rows/s (median of {options.repeat})"
+    )
     print(f"  {label}: {reference_seconds:.2f} s = {reference_rate:,.0f} rows/s")
     verdict = "OK" if app_rate >= 0.5 * reference_rate else "UNDER TARGET"
     print(f"  ratio          {app_rate / reference_rate:.2f}x (target >= 0.5x): {verdict}")
@@ -252,7 +254,9 @@ def million_main(options: argparse.Namespace) -> int:
     tracemalloc.stop()
     growth = (peak - baseline) / MIB
     memory = "OK" if growth < TARGET_MIB else "OVER TARGET"
-    print(f"  every active contact: {every:,} rows, peak memory growth {growth:.2f} MiB (target < {TARGET_MIB}): {memory}")
+    print(
+        f"  every active contact: {every:,} rows, peak memory growth {growth:.2f} MiB (target < {TARGET_MIB}): {memory}"
+    )
     return 0 if growth < TARGET_MIB else 1
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import million  # noqa: E402
+import million
 
 REFERENCE = """
 SELECT c.*, (SELECT e.email FROM {email} e WHERE e.contact_id = c.id ORDER BY e.is_primary DESC, e.id LIMIT 1)

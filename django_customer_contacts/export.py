@@ -167,7 +167,7 @@ class _ExportRow:
     the export does; the default columns read only these attributes.
     """
 
-    __slots__ = (
+    __slots__ = (  # noqa: RUF023  (fields first, in the order of the query's columns)
         "pk",
         "first_name",
         "last_name",
@@ -184,6 +184,9 @@ class _ExportRow:
 
     #: The values read for each row, in the order of the slots (``customer``: its fields follow).
     fields = __slots__[:-2]
+
+    customer: models.Model
+    export_tags: list[str]
 
 
 def _value_pages(contacts: models.QuerySet[AbstractContact], chunk_size: int) -> Iterator[list[_ExportRow]]:

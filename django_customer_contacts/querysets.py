@@ -108,7 +108,7 @@ def _receives_category(contact_model: type[models.Model], category: Notification
     if isinstance(category, NotificationCategory) and category.pk is not None:
         category_id = category.pk
         # A category object exists (else its pk names nothing: reaches nobody, as below).
-        category_exists: Any = Exists(NotificationCategory._default_manager.filter(pk=category_id))
+        category_exists = Exists(NotificationCategory._default_manager.filter(pk=category_id))
     else:
         code = getattr(category, "code", category)
         by_code = NotificationCategory._default_manager.filter(code=code)
@@ -221,7 +221,7 @@ class ContactQuerySet(models.QuerySet["AbstractContact"]):
             condition |= phone
         return self.filter(condition)
 
-    def search_keys(self, term: str) -> models.QuerySet[Any, dict[str, Any]]:
+    def search_keys(self, term: str) -> models.QuerySet[Any, Any]:
         """The keys of every contact :meth:`search` would find for ``term``, for ``pk__in``.
 
         One ``UNION ALL`` of three lookups — contacts by name, email addresses, phone
@@ -235,7 +235,7 @@ class ContactQuerySet(models.QuerySet["AbstractContact"]):
             return contacts.order_by().values("pk")
         ContactEmail, ContactPhone = contact_point_models(self.model)
         names, address = _search_terms(term)
-        parts: list[models.QuerySet[Any, dict[str, Any]]] = []
+        parts: list[models.QuerySet[Any, Any]] = []
         if names is not None:
             parts.append(contacts.filter(names).order_by().values("pk"))
         if address:

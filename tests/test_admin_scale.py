@@ -54,9 +54,7 @@ def test_a_filter_across_tags_lists_each_contact_once(staff_client, customer, ma
     assert _listed(response) == [ann.pk]
 
 
-def test_search_finds_name_words_addresses_and_partial_numbers_without_duplicates(
-    staff_client, customer, make_contact
-):
+def test_search_finds_name_words_addresses_and_partial_numbers_without_duplicates(staff_client, customer, make_contact):
     jane = make_contact(customer, first_name="Jane", last_name="Kowalski")
     jane.add_email("jane.k@example.com")
     jane.add_email("jk@other.example")
@@ -132,7 +130,7 @@ def test_a_big_customer_page_is_a_fixed_number_of_queries(
 
 
 def test_saving_a_big_customer_page_changes_the_rows_shown(staff_client, big_customer):
-    customer, (primary, recent, _older) = big_customer
+    customer, (_primary, recent, _older) = big_customer
     from tests.admin_helpers import page_data
 
     page = staff_client.get(customer_url(customer))

@@ -213,15 +213,13 @@ class ContactInline(_ContactInlineBase):
         """
         if customer is None or customer.pk is None:
             return None, None
-        contacts = cast("ContactQuerySet", self.model._default_manager.all()).for_customer(customer)
+        contacts = self.model._default_manager.all().for_customer(customer)
         keys = list(contacts.order_by(*SHOWN_FIRST).values_list("pk", flat=True)[: self.max_contacts_shown + 1])
         if len(keys) <= self.max_contacts_shown:
             return None, None
         if request.method == "POST":
             prefix = f"{self.model._meta.get_field('customer').remote_field.get_accessor_name()}-"
-            posted = [
-                value for name, value in request.POST.items() if name.startswith(prefix) and name.endswith("-id")
-            ]
+            posted = [value for name, value in request.POST.items() if name.startswith(prefix) and name.endswith("-id")]
             keys = [value for value in posted if value]
         else:
             keys = keys[: self.max_contacts_shown]

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from django.core.paginator import Page, Paginator
 from django.db import connections, models
@@ -99,7 +99,7 @@ class ContactChangeListPaginator(Paginator):  # type: ignore[type-arg]  # not ge
     @cached_property
     def _rows(self) -> models.QuerySet[Any]:
         """The list's contacts without DISTINCT: the root queryset, by the filtered keys."""
-        queryset: models.QuerySet[Any] = self.object_list
+        queryset = cast("models.QuerySet[Any]", self.object_list)
         query = queryset.query
         if not query.distinct or query.distinct_fields or self.root is None:
             return queryset
@@ -136,7 +136,7 @@ class ContactChangeListPaginator(Paginator):  # type: ignore[type-arg]  # not ge
             window = rows.filter(pk__in=keys)
         else:
             window = rows[bottom:top]
-        return self._get_page(window, number, self)
+        return cast("Page[Any]", self._get_page(window, number, self))  # type: ignore[attr-defined]  # not in the stubs
 
 
 def _related_names(related: dict[str, Any], prefix: str = "") -> list[str]:
