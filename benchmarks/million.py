@@ -30,6 +30,7 @@ the commonest ones. Phone numbers are UK (``PHONENUMBER_DEFAULT_REGION = "GB"``)
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -1108,6 +1109,20 @@ def run_sql(sql: str, params=()) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return len(cursor.fetchall())
+
+
+def server_ms(sql: str, params=()) -> float:
+    """The database's own execution time of ``sql``, without sending the rows (``EXPLAIN ANALYZE``)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) {sql}", params)
+            plan = cursor.fetchone()[0]
+            plan = json.loads(plan) if isinstance(plan, str) else plan
+            return float(plan[0]["Execution Time"])
+        cursor.execute(f"ANALYZE FORMAT=JSON {sql}", params)
+        return float(json.loads(cursor.fetchone()[0])["query_block"]["r_total_time_ms"])
 
 
 def explain(sql: str, params=()) -> str:

@@ -13,6 +13,7 @@ the query. Both must return the same contacts and addresses.
 
 from __future__ import annotations
 
+import statistics
 import sys
 from pathlib import Path
 
@@ -62,11 +63,15 @@ def main() -> int:
 
     app_ms = million.median_ms(lambda: million.run_sql(sql, params), options.repeat)
     reference_ms = million.median_ms(lambda: million.run_sql(reference, reference_params), options.repeat)
+    app_server = statistics.median(million.server_ms(sql, params) for _ in range(options.repeat))
+    reference_server = statistics.median(million.server_ms(reference, reference_params) for _ in range(options.repeat))
     orm_ms = million.median_ms(lambda: list(queryset.all()), max(3, options.repeat // 2))
     print(f"recipients(big customer, category={options.category!r}) on {connection.vendor}: {len(ours):,} contacts")
-    print(f"  app query      {app_ms:8.1f} ms (median of {options.repeat})")
-    print(f"  reference SQL  {reference_ms:8.1f} ms")
-    print(f"  ratio          {app_ms / reference_ms:8.2f}x   target: app query < 100 ms")
+    print(f"  {'':15}{'in the database':>16} {'and fetched':>12}   (medians of {options.repeat})")
+    print(f"  app query      {app_server:13.1f} ms {app_ms:9.1f} ms")
+    print(f"  reference SQL  {reference_server:13.1f} ms {reference_ms:9.1f} ms")
+    print(f"  ratio          {app_server / reference_server:13.2f}x {app_ms / reference_ms:9.2f}x")
+    print("  target: the app's query under 100 ms in the database")
     print(f"  ORM, rows to contact instances: {orm_ms:.1f} ms")
     if options.explain:
         print("\napp query plan:\n" + million.explain(sql, params))
