@@ -219,7 +219,8 @@ class AbstractContact(TimeStampedModel):
         # The default ordering, over all contacts (the admin's list) and over one
         # customer's (its pages, recipients()): a page is read from the index, not sorted
         # from the whole table. The primary key, the ordering's last column, is in every
-        # index entry already (InnoDB) or read in order within equal names (PostgreSQL).
+        # index entry already (InnoDB) or read in order within equal names (PostgreSQL);
+        # its name is the subclass's, so Contact adds it (see there).
         indexes = [
             models.Index(fields=["-is_primary", "last_name", "first_name"], name="cc_%(class).14s_order"),
             models.Index(
@@ -426,6 +427,14 @@ class Contact(AbstractContact):
 
     class Meta(AbstractContact.Meta):
         swappable = "CUSTOMER_CONTACTS_CONTACT_MODEL"
+        # AbstractContact's ordering indexes with the key, this model's "id", as their last
+        # column: PostgreSQL reads a deep page from the index alone (an index-only scan).
+        indexes = [
+            models.Index(fields=["-is_primary", "last_name", "first_name", "id"], name="cc_contact_order"),
+            models.Index(
+                fields=["customer", "-is_primary", "last_name", "first_name", "id"], name="cc_contact_cust_order"
+            ),
+        ]
 
 
 _Point = TypeVar("_Point", bound="ContactPoint")

@@ -48,11 +48,11 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='contact',
-            index=models.Index(fields=['-is_primary', 'last_name', 'first_name'], name='cc_contact_order'),
+            index=models.Index(fields=['-is_primary', 'last_name', 'first_name', 'id'], name='cc_contact_order'),
         ),
         migrations.AddIndex(
             model_name='contact',
-            index=models.Index(fields=['customer', '-is_primary', 'last_name', 'first_name'], name='cc_contact_cust_order'),
+            index=models.Index(fields=['customer', '-is_primary', 'last_name', 'first_name', 'id'], name='cc_contact_cust_order'),
         ),
         migrations.AddIndex(
             model_name='contactemail',
