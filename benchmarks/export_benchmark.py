@@ -244,6 +244,8 @@ def million_main(options: argparse.Namespace) -> int:
     verdict = "OK" if app_rate >= 0.5 * reference_rate else "UNDER TARGET"
     print(f"  ratio          {app_rate / reference_rate:.2f}x (target >= 0.5x): {verdict}")
 
+    if options.no_memory:
+        return 0
     tracemalloc.start()
     baseline, _peak = tracemalloc.get_traced_memory()
     tracemalloc.reset_peak()
@@ -266,6 +268,7 @@ def main() -> int:
     parser.add_argument("--million", metavar="NAME", help="use the million-contact database NAME (million.py)")
     parser.add_argument("--db", choices=["postgres", "mariadb"], help="with --million: the server")
     parser.add_argument("--repeat", type=int, default=3, help="with --million: timed runs (median)")
+    parser.add_argument("--no-memory", action="store_true", help="with --million: skip the memory pass")
     options = parser.parse_args()
     if options.million:
         return million_main(options)
