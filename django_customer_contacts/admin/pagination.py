@@ -13,8 +13,10 @@ Three costs grow with the table in Django's own paginator, and this one avoids t
   thousands of rows; PostgreSQL computes the select list — the primary email and phone
   subqueries — for every skipped row. The page's keys are found first, in a subquery
   that reads only the ordering's index, and the annotations are computed for those
-  rows alone. MariaDB computes the select list only for the rows it sends, and can't
-  take ``LIMIT`` in an ``IN`` subquery: there the page is the plain slice.
+  rows alone. MariaDB can't take ``LIMIT`` in an ``IN`` subquery, and asked for the
+  page in one query it joins the customers first and sorts every contact: there the
+  page's keys are read by a query of their own (one more query, for lists of more
+  than one page).
 * **DISTINCT.** A filter across a many-to-many (tags, categories) makes the admin add
   ``DISTINCT`` over every column, the annotations included: the database must build
   every matching row before the first page. The page instead reads the contacts whose
@@ -130,9 +132,13 @@ class ContactChangeListPaginator(Paginator):  # type: ignore[type-arg]  # not ge
         if top + self.orphans >= self.count:
             top = self.count
         rows = self._rows
-        if connections[rows.db].features.allow_sliced_subqueries_with_in and bottom:
+        keys = rows.values("pk")[bottom:top]
+        if not connections[rows.db].features.allow_sliced_subqueries_with_in:
+            # MariaDB and MySQL: the keys first, in a query of their own. Asked in one
+            # query, MariaDB joins the customers first and sorts every contact.
+            window = rows.filter(pk__in=[row["pk"] for row in keys])
+        elif bottom:
             # Only the page's rows get the annotations (see the module docstring).
-            keys = rows.order_by(*rows.query.order_by).values("pk")[bottom:top]
             window = rows.filter(pk__in=keys)
         else:
             window = rows[bottom:top]
