@@ -76,7 +76,8 @@ def estimated_count(queryset: models.QuerySet[Any]) -> int | None:
             rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
             # The first table read, and the share of its rows the conditions keep.
             first = rows[0]
-            return int((first.get("rows") or 0) * float(first.get("filtered") or 100) / 100)
+            # The driver hands these back as text.
+            return int(float(first.get("rows") or 0) * float(first.get("filtered") or 100) / 100)
     return None
 
 
