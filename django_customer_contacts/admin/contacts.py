@@ -398,10 +398,7 @@ class ContactAdmin(SimpleHistoryAdmin):
         as typed, whole or in part — as one lookup of matching keys: no join, so no
         DISTINCT (see the performance page of the docs). ``search_fields`` only shows
         the search box."""
-        if not search_term.strip():
-            return queryset, False
-        contacts = cast("ContactQuerySet", self.model._default_manager.all())
-        return queryset.filter(pk__in=contacts.search_keys(search_term)), False
+        return cast("ContactQuerySet", queryset).search_everywhere(search_term), False
 
     def get_paginator(
         self,
