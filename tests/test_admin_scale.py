@@ -2,6 +2,7 @@
 many contacts there are: pages, filters, searches, and a big customer's inline."""
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from django_customer_contacts import get_contact_model
@@ -32,7 +33,9 @@ def test_changelist_pages_filters_and_searches_stay_within_six_queries(
     query = {"tags__id__exact": str(tag.pk)} if params.get("tags") else params
     if query.get("p") and rows <= 100:
         query = {}
-    with django_assert_max_num_queries(6):
+    # MariaDB reads a later page's keys first: one query more (see admin/pagination.py).
+    later_page_on_mariadb = connection.vendor == "mysql" and query.get("p")
+    with django_assert_max_num_queries(7 if later_page_on_mariadb else 6):
         response = staff_client.get(url("changelist"), query)
     assert response.status_code == 200
     assert response.context["cl"].result_list

@@ -14,8 +14,9 @@ Three costs grow with the table in Django's own paginator, and this one avoids t
   subqueries — for every skipped row. The page's keys are found first, in a subquery
   that reads only the ordering's index, and the annotations are computed for those
   rows alone. MariaDB can't take ``LIMIT`` in an ``IN`` subquery, and asked for the
-  page directly it joins the customers first and sorts every contact: there the
-  page's keys are a derived table (``IN (SELECT * FROM (… LIMIT …) AS page_keys)``).
+  page directly it joins the customers first and sorts every contact: there the first
+  page's keys are a derived table (``IN (SELECT * FROM (… LIMIT …) AS page_keys)``),
+  and a later page's keys are read by a query of their own (one query more).
 * **DISTINCT.** A filter across a many-to-many (tags, categories) makes the admin add
   ``DISTINCT`` over every column, the annotations included: the database must build
   every matching row before the first page. The page instead reads the contacts whose
@@ -135,11 +136,16 @@ class ContactChangeListPaginator(Paginator):  # type: ignore[type-arg]  # not ge
         rows = self._rows
         keys = rows.values("pk")[bottom:top]
         if not connections[rows.db].features.allow_sliced_subqueries_with_in:
-            # MariaDB and MySQL take no LIMIT in an IN subquery, but do in a derived table.
-            # Asked for the page directly, MariaDB joins the customers first and sorts
-            # every contact.
-            sql, params = keys.query.sql_with_params()
-            window = rows.filter(pk__in=RawSQL(f"SELECT * FROM ({sql}) AS page_keys", params))
+            # MariaDB and MySQL take no LIMIT in an IN subquery. Asked for the page
+            # directly, MariaDB joins the customers first and sorts every contact. The
+            # first page's keys are a derived table; a later page's are read first (the
+            # optimizer takes such a derived table for OFFSET + LIMIT rows and scans
+            # every contact against it).
+            if bottom:
+                window = rows.filter(pk__in=[row["pk"] for row in keys])
+            else:
+                sql, params = keys.query.sql_with_params()
+                window = rows.filter(pk__in=RawSQL(f"SELECT * FROM ({sql}) AS page_keys", params))
         elif bottom:
             # Only the page's rows get the annotations (see the module docstring).
             window = rows.filter(pk__in=keys)
