@@ -205,6 +205,17 @@ def reference_export() -> tuple[int, int]:
         return rows, sink.chars
 
 
+def peak_growth(run):
+    """The peak memory growth (MiB, tracemalloc) while ``run()`` runs, and what it returned."""
+    tracemalloc.start()
+    baseline, _peak = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+    result = run()
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return (peak - baseline) / MIB, result
+
+
 def timed(run, repeat: int) -> tuple[float, int]:
     """Median seconds of ``repeat`` runs, and what a run returned."""
     times = []
@@ -246,14 +257,7 @@ def million_main(options: argparse.Namespace) -> int:
 
     if options.no_memory:
         return 0
-    tracemalloc.start()
-    baseline, _peak = tracemalloc.get_traced_memory()
-    tracemalloc.reset_peak()
-    sink = ByteCounter()
-    every = write_csv(sink, chunk_size=options.chunk_size)
-    _current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    growth = (peak - baseline) / MIB
+    growth, every = peak_growth(lambda: write_csv(ByteCounter(), chunk_size=options.chunk_size))
     memory = "OK" if growth < TARGET_MIB else "OVER TARGET"
     print(
         f"  every active contact: {every:,} rows, peak memory growth {growth:.2f} MiB (target < {TARGET_MIB}): {memory}"
@@ -295,13 +299,7 @@ def main() -> int:
             f"{reference_rows / reference_seconds:,.0f} rows/s; ratio {reference_seconds / elapsed:.2f}x"
         )
 
-        tracemalloc.start()
-        baseline, _peak = tracemalloc.get_traced_memory()
-        tracemalloc.reset_peak()
-        export(options.chunk_size)
-        _current, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        growth = (peak - baseline) / MIB
+        growth, _rows = peak_growth(lambda: export(options.chunk_size))
         verdict = "OK" if growth < TARGET_MIB else "OVER TARGET"
         print(
             f"peak memory growth during export (tracemalloc): {growth:.2f} MiB (target < {TARGET_MIB} MiB): {verdict}"
