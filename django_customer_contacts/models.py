@@ -231,8 +231,20 @@ class AbstractContact(TimeStampedModel):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         ordering = ["-is_primary", "last_name", "first_name", "pk"]
-        # Unnamed: Django names them per concrete model (a host's own contact model too).
-        indexes = [models.Index(fields=["customer", name]) for name in MATCH_KEY_FIELDS]
+        # The default ordering, over all contacts (the admin's list) and over one
+        # customer's (its pages, recipients()): a page is read from the index, not sorted
+        # from the whole table. The primary key, the ordering's last column, is in every
+        # index entry already (InnoDB) or read in order within equal names (PostgreSQL);
+        # its name is the subclass's, so Contact adds it (see there).
+        # And the blocking keys of duplicate detection, each with the customer (unnamed: Django
+        # names them per concrete model, a host's own contact model too).
+        indexes = [
+            models.Index(fields=["-is_primary", "last_name", "first_name"], name="cc_%(class).14s_order"),
+            models.Index(
+                fields=["customer", "-is_primary", "last_name", "first_name"], name="cc_%(class).14s_cust_order"
+            ),
+            *(models.Index(fields=["customer", name]) for name in MATCH_KEY_FIELDS),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["customer", "primary_marker"],
@@ -454,6 +466,16 @@ class Contact(AbstractContact):
 
     class Meta(AbstractContact.Meta):
         swappable = "CUSTOMER_CONTACTS_CONTACT_MODEL"
+        # AbstractContact's ordering indexes with the key, this model's "id", as their last
+        # column: PostgreSQL reads a deep page from the index alone (an index-only scan);
+        # the blocking keys' indexes as AbstractContact has them.
+        indexes = [
+            models.Index(fields=["-is_primary", "last_name", "first_name", "id"], name="cc_contact_order"),
+            models.Index(
+                fields=["customer", "-is_primary", "last_name", "first_name", "id"], name="cc_contact_cust_order"
+            ),
+            *(models.Index(fields=["customer", name]) for name in MATCH_KEY_FIELDS),
+        ]
 
 
 _Point = TypeVar("_Point", bound="ContactPoint")
@@ -597,6 +619,8 @@ class ContactEmail(ContactPoint):
     class Meta(ContactPoint.Meta):
         verbose_name = _("email address")
         verbose_name_plural = _("email addresses")
+        # A contact's primary email (querysets.first_point()) is the first entry, not a sort.
+        indexes = [models.Index(fields=["contact", "-is_primary", "id"], name="cc_email_first")]
         constraints = [
             *ContactPoint.Meta.constraints,
             models.UniqueConstraint(
@@ -750,6 +774,8 @@ class ContactPhone(ContactPoint):
     class Meta(ContactPoint.Meta):
         verbose_name = _("phone number")
         verbose_name_plural = _("phone numbers")
+        # A contact's primary phone (querysets.first_point()) is the first entry, not a sort.
+        indexes = [models.Index(fields=["contact", "-is_primary", "id"], name="cc_phone_first")]
         constraints = [
             *ContactPoint.Meta.constraints,
             models.UniqueConstraint(

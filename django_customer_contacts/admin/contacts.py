@@ -29,7 +29,7 @@ from ..locking import db_for_write, lock_contacts, lock_customer
 from ..models import ContactEmail, ContactPhone, MergeRecord
 from ..normalize import display_phone
 from ..permissions import can_change_contact, can_delete_contact, change_refusal
-from ..querysets import first_point, phone_condition
+from ..querysets import first_point
 from ..receivers import primary_deletion_refusal
 from ..services import enable_login, set_primary_contact
 from .bulk import BulkChangeActions
@@ -38,6 +38,7 @@ from .filters import ActiveFilter, OneTimeFilter, UnusedFilter
 from .gdpr import GDPRAdminMixin
 from .history import ContactHistoryHelper, point_history
 from .merge import MergeView
+from .pagination import ContactChangeListPaginator
 
 if TYPE_CHECKING:
     from django.contrib.admin.options import InlineModelAdmin
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
     from ..models import AbstractContact
+    from ..querysets import ContactQuerySet
 
     # Django's admin classes can't be subscripted at runtime: generic for type checkers only.
     _InlineMixinBase = InlineModelAdmin[Any, AbstractContact]
@@ -483,12 +485,24 @@ class ContactAdmin(GDPRAdminMixin, SimpleHistoryAdmin, BulkChangeActions):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[AbstractContact], search_term: str
     ) -> tuple[QuerySet[AbstractContact], bool]:
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        # A phone number as typed, whole or in part ("123456" finds 07911 123456).
-        number = phone_condition(self.model, search_term)
-        if number is not None:
-            results |= queryset.filter(number)
-        return results, may_have_duplicates
+        """``ContactQuerySet.search()``'s rule — name words, an email address, a phone number
+        as typed, whole or in part — as one lookup of matching keys: no join, so no
+        DISTINCT (see the performance page of the docs). ``search_fields`` only shows
+        the search box."""
+        return cast("ContactQuerySet", queryset).search_everywhere(search_term), False
+
+    def get_paginator(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[AbstractContact],
+        per_page: int,
+        orphans: int = 0,
+        allow_empty_first_page: bool = True,
+    ) -> ContactChangeListPaginator:
+        # Bounded counts, annotations for the page only, no DISTINCT: see admin/pagination.py.
+        return ContactChangeListPaginator(
+            queryset, per_page, orphans, allow_empty_first_page, root=self.get_queryset(request)
+        )
 
     def get_autocomplete_fields(self, request: HttpRequest) -> list[str]:
         # Only when the host's customer admin can answer autocomplete queries;

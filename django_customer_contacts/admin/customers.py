@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -33,6 +34,10 @@ else:
     _ContactInlineBase = admin.TabularInline
 
 __all__ = ["ContactInline", "ContactInlineFormSet"]
+
+#: The order of a big customer's contacts on its page: the primary contact, the most
+#: recently contacted, then the most recently changed.
+SHOWN_FIRST = ("-is_primary", F("last_contacted_at").desc(nulls_last=True), "-modified", "pk")
 
 
 class ContactInlineFormSet(_ContactInlineFormSetBase):
@@ -161,6 +166,15 @@ class ContactInline(_ContactInlineBase):
     fields = ["title", "first_name", "last_name", "job_title", "primary", "is_active"]
     #: Set per request by get_formset(): (count, link) when the customer is due a review.
     unused_review: tuple[int, str] | None = None
+    #: The most contacts the inline shows. A customer with more gets the primary contact,
+    #: then the most recently contacted, then the most recently changed, and a link to
+    #: the changelist of all its contacts (see :attr:`more_contacts`).
+    max_contacts_shown = 20
+    #: Set per request by get_formset(): (shown, total, link) when the customer has more
+    #: contacts than the inline shows.
+    more_contacts: tuple[int, int, str] | None = None
+    #: Set per request by get_formset(): the keys of the contacts shown, or ``None`` for all.
+    shown_contacts: list[Any] | None = None
     readonly_fields = ["primary"]
     # Inputs narrower than the admin's 20em: a row, with Primary, Active and Delete, fits a
     # 1366 px screen beside the admin's navigation.
@@ -181,16 +195,45 @@ class ContactInline(_ContactInlineBase):
 
     def get_queryset(self, request: HttpRequest) -> ContactQuerySet:
         # The contact model's default manager is a ContactManager.
-        contacts = cast("ContactQuerySet", super().get_queryset(request))
-        return contacts.regular().order_by("-is_primary", "last_name", "first_name")
+        contacts = cast("ContactQuerySet", super().get_queryset(request)).regular()
+        if self.shown_contacts is not None:
+            return contacts.filter(pk__in=self.shown_contacts).order_by(*SHOWN_FIRST)
+        return contacts.order_by("-is_primary", "last_name", "first_name")
 
     def get_formset(
         self, request: HttpRequest, obj: models.Model | None = None, **kwargs: Any
     ) -> type[_ContactInlineFormSetBase]:
         # Inline instances are made per request, so this is safe to keep on self.
         self.unused_review = self._unused_review(obj)
+        self.shown_contacts, self.more_contacts = self._bounded(request, obj)
         formset = super().get_formset(request, obj, **kwargs)
         return cast("type[_ContactInlineFormSetBase]", type(formset.__name__, (formset,), {"user": request.user}))
+
+    def _bounded(
+        self, request: HttpRequest, customer: models.Model | None
+    ) -> tuple[list[Any] | None, tuple[int, int, str] | None]:
+        """The contacts to show when the customer has more than :attr:`max_contacts_shown`.
+
+        ``(None, None)`` when all fit: one query reads at most one more key than fit.
+        A submitted page keeps the rows it showed (contacts used meanwhile could
+        otherwise push a submitted row out of the selection).
+        """
+        if customer is None or customer.pk is None:
+            return None, None
+        contacts = self.model._default_manager.all().for_customer(customer)
+        keys = list(contacts.order_by(*SHOWN_FIRST).values_list("pk", flat=True)[: self.max_contacts_shown + 1])
+        if len(keys) <= self.max_contacts_shown:
+            return None, None
+        if request.method == "POST":
+            prefix = f"{self.model._meta.get_field('customer').remote_field.get_accessor_name()}-"
+            posted = [value for name, value in request.POST.items() if name.startswith(prefix) and name.endswith("-id")]
+            keys = [value for value in posted if value]
+        else:
+            keys = keys[: self.max_contacts_shown]
+        total = contacts.count()
+        opts = self.model._meta
+        url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist")
+        return keys, (len(keys), total, f"{url}?{urlencode({'customer__pk__exact': customer.pk})}")
 
     def _unused_review(self, customer: models.Model | None) -> tuple[int, str] | None:
         if customer is None or customer.pk is None:
