@@ -89,8 +89,9 @@ def test_a_list_longer_than_the_exact_count_limit_is_still_paged_completely(
         make_contact(make_customer(), first_name=f"P{index}").tags.add(tag)
     response = staff_client.get(url("changelist"), {"tags__id__exact": str(tag.pk)} if filtered else {})
     # Counted exactly (SQLite, or an estimate below the bounded count), or the planner's
-    # estimate: never cut at the bounded count, and every contact is listed.
-    assert response.context["cl"].result_count >= 7
+    # estimate — which may be low on a table this small: never below the bounded count,
+    # and every contact is listed all the same.
+    assert response.context["cl"].result_count > pagination.EXACT_COUNT_LIMIT
     assert len(_listed(response)) == 7
 
 

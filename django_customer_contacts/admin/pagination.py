@@ -8,7 +8,8 @@ Three costs grow with the table in Django's own paginator, and this one avoids t
   unfiltered list, the planner's estimate of the matching rows for a filtered one
   (PostgreSQL and MariaDB; SQLite, and an estimate below the limit, are counted
   exactly). The number shown, and the number of pages, are approximate above the
-  limit: the last pages of an overestimated list are empty.
+  limit: the last pages of an overestimated list are empty, and the last page of an
+  underestimated one is not cut short by the estimate.
 * **The annotations of skipped rows.** A deep page (``?p=5000``) skips hundreds of
   thousands of rows; PostgreSQL computes the select list — the primary email and phone
   subqueries — for every skipped row. The page's keys are found first, in a subquery
@@ -99,6 +100,8 @@ class ContactChangeListPaginator(Paginator):  # type: ignore[type-arg]  # not ge
     ) -> None:
         super().__init__(object_list, per_page, orphans, allow_empty_first_page)
         self.root = root
+        #: Whether :attr:`count` is the database's estimate rather than a count.
+        self.estimated = False
 
     @cached_property
     def _rows(self) -> models.QuerySet[Any]:
@@ -125,13 +128,15 @@ class ContactChangeListPaginator(Paginator):  # type: ignore[type-arg]  # not ge
             # No estimate (SQLite), or one the bounded count proves wrong (no statistics
             # yet): counted exactly after all.
             return self._rows.count()
+        self.estimated = True
         return estimate
 
     def page(self, number: Any) -> Page:  # type: ignore[type-arg]
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
-        if top + self.orphans >= self.count:
+        if top + self.orphans >= self.count and not self.estimated:
+            # An estimate may be low: a page is never cut short by it.
             top = self.count
         rows = self._rows
         keys = rows.values("pk")[bottom:top]
