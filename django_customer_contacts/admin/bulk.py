@@ -193,10 +193,12 @@ class BulkChangeActions:
                 )
             return None
         action = request.POST.get("action", "")
-        func = self.get_actions(request).get(action)
+        found = self.get_actions(request).get(action)
+        # Django 6.1 gives an Action with a description; earlier versions a (func, name, description) tuple.
+        title = "" if found is None else getattr(found, "description", None) or found[2]
         context = {
             **self.admin_site.each_context(request),
-            "title": func[2] if func else "",
+            "title": title,
             "subtitle": None,
             "opts": self.model._meta,
             "form": form,
