@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -42,8 +41,7 @@ class DuplicatesView:
         self.model = model_admin.model
 
     def _url(self, name: str, *args: Any) -> str:
-        opts = self.model._meta
-        return reverse(f"{self.model_admin.admin_site.name}:{opts.app_label}_{opts.model_name}_{name}", args=args)
+        return self.model_admin._url(name, *args)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not self.model_admin.has_view_permission(request):

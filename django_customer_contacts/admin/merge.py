@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -33,8 +32,7 @@ class MergeView:
         self.model = model_admin.model
 
     def _url(self, name: str, *args: Any) -> str:
-        opts = self.model._meta
-        return reverse(f"{self.model_admin.admin_site.name}:{opts.app_label}_{opts.model_name}_{name}", args=args)
+        return self.model_admin._url(name, *args)
 
     def parse_ids(self, text: str) -> list[Any]:
         """The contact pks in ``ids=1,2``, each once; ``ValidationError`` for one that
