@@ -10,9 +10,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from django_customer_contacts import get_contact_model, get_customer_model
+from django_customer_contacts import get_contact_model
 from django_customer_contacts.duplicates import DuplicateGroup
-from django_customer_contacts.normalize import parse_pk
+from django_customer_contacts.management.commands import of_customers
 from django_customer_contacts.services import find_duplicate_contacts
 
 # ``emails`` and ``phones`` are the reverse accessors of ContactEmail's and ContactPhone's
@@ -61,12 +61,7 @@ class Command(BaseCommand):
             .select_related("customer")
             .prefetch_related("emails", "phones")
         )
-        if customer:
-            try:
-                keys = [parse_pk(get_customer_model(), pk) for pk in customer]
-            except ValueError as exc:
-                raise CommandError(str(exc)) from exc
-            contacts = contacts.filter(customer__in=keys)
+        contacts = of_customers(contacts, customer)
         groups = find_duplicate_contacts(contacts, min_score=min_score, exact=exact or None)
         if as_json:
             self.stdout.write(_as_json(groups))

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from django_customer_contacts import get_contact_model, get_customer_model
-from django_customer_contacts.normalize import parse_pk
+from django_customer_contacts import get_contact_model
+from django_customer_contacts.management.commands import of_customers
 from django_customer_contacts.services import rebuild_match_keys
 
 
@@ -27,12 +27,7 @@ class Command(BaseCommand):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
         contacts = get_contact_model()._base_manager.all()
-        if customer:
-            try:
-                keys = [parse_pk(get_customer_model(), pk) for pk in customer]
-            except ValueError as exc:
-                raise CommandError(str(exc)) from exc
-            contacts = contacts.filter(customer__in=keys)
+        contacts = of_customers(contacts, customer)
         changed = rebuild_match_keys(contacts, batch_size=batch_size)
         noun = "contact's keys" if changed == 1 else "contacts' keys"
         self.stdout.write(f"{changed} {noun} updated.")
