@@ -236,6 +236,7 @@ class AbstractContact(TimeStampedModel):
         # from the whole table. The primary key, the ordering's last column, is in every
         # index entry already (InnoDB) or read in order within equal names (PostgreSQL);
         # its name is the subclass's, so Contact adds it (see there).
+        # The last name: the admin's prefix search ("kowal", see ContactQuerySet.search_keys()).
         # And the blocking keys of duplicate detection, each with the customer (unnamed: Django
         # names them per concrete model, a host's own contact model too).
         indexes = [
@@ -243,6 +244,7 @@ class AbstractContact(TimeStampedModel):
             models.Index(
                 fields=["customer", "-is_primary", "last_name", "first_name"], name="cc_%(class).14s_cust_order"
             ),
+            models.Index(fields=["last_name"], name="cc_%(class).14s_last_name"),
             *(models.Index(fields=["customer", name]) for name in MATCH_KEY_FIELDS),
         ]
         constraints = [
@@ -474,6 +476,7 @@ class Contact(AbstractContact):
             models.Index(
                 fields=["customer", "-is_primary", "last_name", "first_name", "id"], name="cc_contact_cust_order"
             ),
+            models.Index(fields=["last_name"], name="cc_contact_last_name"),
             *(models.Index(fields=["customer", name]) for name in MATCH_KEY_FIELDS),
         ]
 
