@@ -280,7 +280,8 @@ class AbstractContact(TimeStampedModel):
     @property
     def display_name(self) -> str:
         """Title and full name, e.g. ``"Dr Jane Anne Smith"``."""
-        title = self.get_title_display() if self.title else ""
+        # The title's label alone: get_title_display() translates every choice's label.
+        title = dict(self._meta.get_field("title").flatchoices).get(self.title, self.title) if self.title else ""
         return " ".join(part for part in (str(title), self.full_name) if part)
 
     # -- contact points ----------------------------------------------------------
@@ -472,7 +473,9 @@ class Contact(AbstractContact):
         # column: PostgreSQL reads a deep page from the index alone (an index-only scan);
         # the blocking keys' indexes as AbstractContact has them.
         indexes = [
-            models.Index(fields=["-is_primary", "last_name", "first_name", "id"], name="cc_contact_order"),
+            # is_active last: the admin's list shows active contacts by default, and
+            # reads that from the index entry too (a deep page: from the index alone).
+            models.Index(fields=["-is_primary", "last_name", "first_name", "id", "is_active"], name="cc_contact_order"),
             models.Index(
                 fields=["customer", "-is_primary", "last_name", "first_name", "id"], name="cc_contact_cust_order"
             ),

@@ -97,7 +97,9 @@ def number_ends_with(using: str, digits: str) -> Q:
     """
     if connections[using].vendor != "mysql":
         return Q(number__endswith=digits)
-    reversed_start = RawSQL(f"{REVERSED_NUMBER_COLUMN} LIKE %s", [f"{digits[::-1]}%"], output_field=models.BooleanField())
+    reversed_start = RawSQL(
+        f"{REVERSED_NUMBER_COLUMN} LIKE %s", [f"{digits[::-1]}%"], output_field=models.BooleanField()
+    )
     return Q(reversed_start)
 
 
@@ -297,7 +299,8 @@ class ContactQuerySet(models.QuerySet["AbstractContact"]):
         matches; see the performance page of the docs), or with ``prefix=True`` the
         *prefix rule*, which a B-tree index answers on every database: the full name
         starts with the term's words (``"jane kow"``), or the last name does (``"kowal"``;
-        ``"kowalski jane"``: the last name, then the start of the full name), an email address starts with the term (``"jane.k@"``), or a phone
+        ``"kowalski jane"``: the last name, then the start of the full name), an email
+        address starts with the term (``"jane.k@"``), or a phone
         number is the one typed, starts with the digits typed (``"07911 12"``,
         ``"+44 7911"``, ``"7911 12"``) or ends with them (``"123456"``).
         """

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.auth import get_permission_codename, get_user_model
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -460,6 +461,17 @@ class ContactAdmin(GDPRAdminMixin, SimpleHistoryAdmin, BulkChangeActions):
         return contacts.annotate(
             primary_email_value=first_point(ContactEmail._default_manager.filter(contact=OuterRef("pk")), "email"),
             primary_phone_value=first_point(ContactPhone._default_manager.filter(contact=OuterRef("pk")), "number"),
+        )
+
+    def action_checkbox(self, obj: AbstractContact) -> str:
+        """Django's checkbox, written directly: rendering a widget template per row was
+        the biggest part of a 100-row page (see the performance page of the docs)."""
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
         )
 
     @admin.display(description=_("email"), ordering="primary_email_value")

@@ -108,8 +108,13 @@ class MembershipFilter(admin.RelatedFieldListFilter):
         # As Django's filters: any of a parameter's values, and every parameter.
         condition = Q()
         try:
-            chosen = [Q(Exists(links.filter(**{other: value}))) for value in self.used_parameters.get(self.lookup_kwarg, [])]
-            empty = [~Q(Exists(links)) if isnull else Q(Exists(links)) for isnull in self.used_parameters.get(self.lookup_kwarg_isnull, [])]
+            chosen = [
+                Q(Exists(links.filter(**{other: value}))) for value in self.used_parameters.get(self.lookup_kwarg, [])
+            ]
+            empty = [
+                ~Q(Exists(links)) if isnull else Q(Exists(links))
+                for isnull in self.used_parameters.get(self.lookup_kwarg_isnull, [])
+            ]
             for choices in (chosen, empty):
                 if choices:
                     condition &= reduce(or_, choices)
