@@ -16,7 +16,7 @@ a raw ``UPDATE`` of ``is_primary`` is checked.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -281,7 +281,8 @@ class AbstractContact(TimeStampedModel):
     def display_name(self) -> str:
         """Title and full name, e.g. ``"Dr Jane Anne Smith"``."""
         # The title's label alone: get_title_display() translates every choice's label.
-        title = dict(self._meta.get_field("title").flatchoices).get(self.title, self.title) if self.title else ""
+        choices = cast("models.CharField[Any, Any]", self._meta.get_field("title")).flatchoices
+        title = dict(choices).get(self.title, self.title) if self.title else ""
         return " ".join(part for part in (str(title), self.full_name) if part)
 
     # -- contact points ----------------------------------------------------------

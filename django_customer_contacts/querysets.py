@@ -103,7 +103,7 @@ def number_ends_with(using: str, digits: str) -> Q:
     return Q(reversed_start)
 
 
-def _number_prefixes(phones: models.QuerySet[Any, Any], term: str) -> models.QuerySet[Any, Any] | None:
+def _number_prefixes(phones: models.Manager[Any], term: str) -> models.QuerySet[Any, Any] | None:
     """The phone numbers ``term`` names by the prefix rule (see ``ContactQuerySet.search_keys()``).
 
     The whole number, or its start (international, national, or national without the

@@ -12,6 +12,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import lookup_spawns_duplicates
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Exists, ManyToManyField, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -99,7 +100,7 @@ class MembershipFilter(admin.RelatedFieldListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         relation = self.field
         declared = relation if isinstance(relation, ManyToManyField) else relation.field  # type: ignore[attr-defined]
-        through = declared.remote_field.through
+        through = cast("type[models.Model]", declared.remote_field.through)
         if declared.model is queryset.model or issubclass(queryset.model, declared.model):
             own, other = declared.m2m_field_name(), declared.m2m_reverse_field_name()
         else:
@@ -108,13 +109,10 @@ class MembershipFilter(admin.RelatedFieldListFilter):
         # As Django's filters: any of a parameter's values, and every parameter.
         condition = Q()
         try:
-            chosen = [
-                Q(Exists(links.filter(**{other: value}))) for value in self.used_parameters.get(self.lookup_kwarg, [])
-            ]
-            empty = [
-                ~Q(Exists(links)) if isnull else Q(Exists(links))
-                for isnull in self.used_parameters.get(self.lookup_kwarg_isnull, [])
-            ]
+            values = cast("list[Any]", self.used_parameters.get(self.lookup_kwarg, []))
+            chosen = [Q(Exists(links.filter(**{other: value}))) for value in values]
+            isnulls = cast("list[bool]", self.used_parameters.get(self.lookup_kwarg_isnull, []))
+            empty = [~Q(Exists(links)) if isnull else Q(Exists(links)) for isnull in isnulls]
             for choices in (chosen, empty):
                 if choices:
                     condition &= reduce(or_, choices)
