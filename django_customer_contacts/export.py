@@ -241,6 +241,9 @@ def export_rows(
     """
     contacts = export_queryset(queryset, consented=consented)
     yield [escape_cell(header) for header, _value in columns]
+    if tuple(columns) == EXPORT_COLUMNS:
+        yield from _default_rows(contacts, chunk_size)
+        return
     default_columns = set(EXPORT_COLUMNS)
     pages = (
         _value_pages(contacts, chunk_size)
@@ -252,6 +255,40 @@ def export_rows(
         _attach_tags(page)
         for contact in page:
             yield [escape_cell(value(contact)) for value in readers]
+
+
+def _default_rows(contacts: models.QuerySet[AbstractContact], chunk_size: int) -> Iterator[list[str]]:
+    """The rows of :data:`EXPORT_COLUMNS`, written straight from the values read.
+
+    What the columns' readers and :func:`escape_cell` do, without a call per cell:
+    text is escaped only when its first character could start a formula; the key,
+    the consent flag and time can't start one.
+    """
+    first = _FORMULA_FIRST
+
+    def text(value: str | None) -> str:
+        if not value:
+            return ""
+        return escape_cell(value) if value[0] in first else value
+
+    for page in _value_pages(contacts, chunk_size):
+        _attach_tags(page)
+        for row in page:
+            consent_at = row.marketing_consent_at
+            yield [
+                text(row.export_email),
+                text(row.first_name),
+                text(row.last_name),
+                text(row.export_phone),
+                text(str(row.customer)),
+                text(row.job_title),
+                text(row.language),
+                text(", ".join(row.export_tags)),
+                "yes" if row.marketing_consent else "no",
+                consent_at.astimezone(UTC).isoformat(timespec="seconds") if consent_at else "",
+                text(row.marketing_consent_source),
+                str(row.pk),
+            ]
 
 
 class _Line:
