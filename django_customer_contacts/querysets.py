@@ -89,43 +89,46 @@ def _number_matches(term: str) -> Q | None:
 REVERSED_NUMBER_COLUMN = "cc_number_reversed"
 
 
-def number_ends_with(using: str, digits: str) -> Q:
-    """A condition on phone numbers: ending with ``digits``.
+def numbers_ending_with(phones: models.Manager[Any], digits: str) -> models.QuerySet[Any, Any]:
+    """The phone numbers ending with ``digits``.
 
-    On MariaDB and MySQL by the reversed number's index (:data:`REVERSED_NUMBER_COLUMN`);
-    elsewhere ``LIKE '%digits'`` (PostgreSQL's trigram index serves it).
+    On MariaDB and MySQL by the reversed number's index (:data:`REVERSED_NUMBER_COLUMN`,
+    a plain ``LIKE`` on it, which the index answers); elsewhere ``LIKE '%digits'``
+    (PostgreSQL's trigram index serves it).
     """
-    if connections[using].vendor != "mysql":
-        return Q(number__endswith=digits)
-    reversed_start = RawSQL(
-        f"{REVERSED_NUMBER_COLUMN} LIKE %s", [f"{digits[::-1]}%"], output_field=models.BooleanField()
-    )
-    return Q(reversed_start)
+    if connections[phones.db].vendor != "mysql":
+        return phones.filter(number__endswith=digits)
+    reversed_number = RawSQL(REVERSED_NUMBER_COLUMN, [], output_field=models.CharField())
+    return phones.alias(reversed_number=reversed_number).filter(reversed_number__istartswith=digits[::-1])
 
 
-def _number_prefixes(phones: models.Manager[Any], term: str) -> models.QuerySet[Any, Any] | None:
+def _number_prefixes(phones: models.Manager[Any], term: str) -> list[models.QuerySet[Any, Any]]:
     """The phone numbers ``term`` names by the prefix rule (see ``ContactQuerySet.search_keys()``).
 
     The whole number, or its start (international, national, or national without the
-    trunk prefix), by the number's index; or its end (:func:`number_ends_with`).
-    ``None`` when ``term`` can't be (part of) a number.
+    trunk prefix), by the number's index; or its end (:func:`numbers_ending_with`). One
+    queryset per condition, each answered by one index (MariaDB reads an ``OR`` of
+    them by scanning the table); none when ``term`` can't be (part of) a number.
     """
     lookups = phone_search_lookups(term)
-    if not lookups:
-        return None
-    matches = Q()
-    for lookup, value in lookups:
-        if lookup != "contains":
-            matches |= Q(**{f"number__{lookup}": value})
+    # A plain LIKE on MariaDB and MySQL, which the index answers (see search_keys()).
+    starts = "istartswith" if connections[phones.db].vendor == "mysql" else "startswith"
+    conditions = [
+        Q(**{f"number__{starts if lookup == 'startswith' else lookup}": value})
+        for lookup, value in lookups
+        if lookup != "contains"
+    ]
+    found = [phones.filter(condition) for condition in conditions]
     region = default_region()
     for lookup, value in lookups:
         if lookup != "contains":
             continue
         if region and not any(other == "startswith" for other, _value in lookups):
             # Digits alone: maybe the national number without its trunk prefix ("7911 12").
-            matches |= Q(number__startswith=f"+{phonenumbers.country_code_for_region(region)}{value}")
-        matches |= number_ends_with(phones.db, value)
-    return phones.filter(matches)
+            national = f"+{phonenumbers.country_code_for_region(region)}{value}"
+            found.append(phones.filter(**{f"number__{starts}": national}))
+        found.append(numbers_ending_with(phones, value))
+    return found
 
 
 def contact_point_models(contact_model: type[models.Model]) -> tuple[type[ContactEmail], type[ContactPhone]]:
@@ -313,16 +316,21 @@ class ContactQuerySet(models.QuerySet["AbstractContact"]):
         parts: list[models.QuerySet[Any, Any]] = []
         if prefix:
             words, address = name_key(term), email_key(term)
+            # The keys are stored normalised as the term is. MariaDB and MySQL compare
+            # them in the column's case-insensitive collation: a plain LIKE, which the
+            # index answers (LIKE BINARY, Django's startswith there, it can't).
+            starts = "istartswith" if connections[self.db].vendor == "mysql" else "startswith"
             if words:
-                parts.append(contacts.filter(name_key__startswith=words).order_by().values("pk"))
+                parts.append(contacts.filter(**{f"name_key__{starts}": words}).order_by().values("pk"))
                 last = Q(last_name__istartswith=words)
                 first_word, _space, rest = words.partition(" ")
                 if rest:
                     # The last name first: "kowalski jane".
-                    last |= Q(last_name__istartswith=first_word, name_key__startswith=rest)
+                    last |= Q(last_name__istartswith=first_word, **{f"name_key__{starts}": rest})
                 parts.append(contacts.filter(last).order_by().values("pk"))
             if address:
-                parts.append(emails.filter(email_normalized__startswith=address).order_by().values("contact_id"))
+                matching = emails.filter(**{f"email_normalized__{starts}": address})
+                parts.append(matching.order_by().values("contact_id"))
             numbers = _number_prefixes(phones, term)
         else:
             names, address = _search_terms(term)
@@ -331,9 +339,8 @@ class ContactQuerySet(models.QuerySet["AbstractContact"]):
             if address:
                 parts.append(emails.filter(email_normalized__contains=address).order_by().values("contact_id"))
             matches = _number_matches(term)
-            numbers = None if matches is None else phones.filter(matches)
-        if numbers is not None:
-            parts.append(numbers.order_by().values("contact_id"))
+            numbers = [] if matches is None else [phones.filter(matches)]
+        parts.extend(found.order_by().values("contact_id") for found in numbers)
         if not parts:
             return contacts.none().values("pk")
         first, *others = parts

@@ -24,7 +24,7 @@ def _listed(response):
 
 
 @pytest.mark.parametrize("rows", [10, 110])
-@pytest.mark.parametrize("params", [{"p": "2"}, {"tags": True}, {"q": "smith"}, {"q": "911 10"}, {"q": "p1@"}])
+@pytest.mark.parametrize("params", [{"p": "2"}, {"tags": True}, {"q": "smith"}, {"q": "7911 10"}, {"q": "p1@"}])
 def test_changelist_pages_filters_and_searches_stay_within_six_queries(
     staff_client, make_customer, make_contact, django_assert_max_num_queries, rows, params
 ):
