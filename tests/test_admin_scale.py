@@ -212,3 +212,12 @@ def test_saving_a_big_customer_page_changes_the_rows_shown(staff_client, big_cus
     recent.refresh_from_db()
     assert recent.job_title == "Buyer"
     assert get_contact_model().objects.filter(customer=customer).count() == 7
+
+
+def test_rows_keep_django_s_action_checkbox(staff_client, customer, make_contact):
+    ann = make_contact(customer, first_name="Ann", last_name="Lee", title="dr")
+    html = staff_client.get(url("changelist")).content.decode()
+    assert (
+        f'<input type="checkbox" name="_selected_action" value="{ann.pk}" class="action-select" '
+        'aria-label="Select this object for an action - Dr Ann Lee">'
+    ) in html

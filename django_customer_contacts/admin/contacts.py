@@ -67,6 +67,10 @@ else:
 
 __all__ = ["ContactAdmin", "ContactEmailInline", "ContactPhoneInline", "delete_selected"]
 
+#: Django's label of a row's action checkbox: translated by Django's catalogue (a name,
+#: not a literal, so that it isn't extracted into this app's).
+DJANGO_CHECKBOX_LABEL = "Select this object for an action - {}"
+
 
 class ContactPointInlineMixin(_InlineMixinBase):
     """Emails and phones follow their contact: read-only where the contact is."""
@@ -466,7 +470,7 @@ class ContactAdmin(GDPRAdminMixin, SimpleHistoryAdmin, BulkChangeActions):
     def action_checkbox(self, obj: AbstractContact) -> str:
         """Django's checkbox, written directly: rendering a widget template per row was
         the biggest part of a 100-row page (see the performance page of the docs)."""
-        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        label = format_html(gettext(DJANGO_CHECKBOX_LABEL), str(obj))
         return format_html(
             '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
             ACTION_CHECKBOX_NAME,
