@@ -922,7 +922,8 @@ def populate(customers: int, per_customer: int, big: int, log=print) -> None:
         "last_name, birthday, job_title, timezone, language, notes, is_primary, is_active, managed_by, "
         "email_allowed, sms_allowed, phone_allowed, preferred_channel, automated_followups, marketing_consent, "
         "marketing_consent_at, marketing_consent_source, receive_all_notifications, last_contacted_at, "
-        "scope_object_id, scope_content_type_id, user_id, name_key) "
+        "scope_object_id, scope_content_type_id, user_id, name_key, match_initial_low, match_initial_high, "
+        "match_final_low, match_final_high, match_birthday) "
         f"SELECT i, CASE WHEN i <= {regular} THEN {sql.div('i - 1', str(per_customer))} + 1 ELSE {big_customer} END, "
         f"{sql.days_ago('100 + i % 1000')}, {sql.days_ago('i % 100')}, {titles}, f.name, '', l.name, NULL, "
         f"{jobs}, 'Europe/London', CASE i % 5 WHEN 0 THEN 'de' WHEN 1 THEN 'fr' ELSE 'en' END, '', "
@@ -933,7 +934,9 @@ def populate(customers: int, per_customer: int, big: int, log=print) -> None:
         f"CASE WHEN {consent} THEN {sql.days_ago('50 + i % 400')} END, "
         f"CASE WHEN {consent} THEN 'web form' ELSE '' END, {sql.true('i % 5 <> 2')}, "
         f"CASE WHEN i % 5 < 3 THEN {sql.days_ago('i % 365')} END, '', NULL, NULL, "
-        "LOWER(CONCAT(f.name, ' ', l.name)) "
+        # The blocking keys of duplicate detection are left empty: the duplicates
+        # benchmarks build their own data, and rebuild_match_keys fills them.
+        "LOWER(CONCAT(f.name, ' ', l.name)), '', '', '', '', '' "
         f"FROM {sql.series(contacts)} "
         f"JOIN bench_first_names f ON f.idx = {first} JOIN bench_last_names l ON l.idx = {last}",
     )

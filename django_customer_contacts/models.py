@@ -16,7 +16,7 @@ a raw ``UPDATE`` of ``is_primary`` is checked.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -236,6 +236,7 @@ class AbstractContact(TimeStampedModel):
         # from the whole table. The primary key, the ordering's last column, is in every
         # index entry already (InnoDB) or read in order within equal names (PostgreSQL);
         # its name is the subclass's, so Contact adds it (see there).
+        # The last name: the admin's prefix search ("kowal", see ContactQuerySet.search_keys()).
         # And the blocking keys of duplicate detection, each with the customer (unnamed: Django
         # names them per concrete model, a host's own contact model too).
         indexes = [
@@ -243,6 +244,7 @@ class AbstractContact(TimeStampedModel):
             models.Index(
                 fields=["customer", "-is_primary", "last_name", "first_name"], name="cc_%(class).14s_cust_order"
             ),
+            models.Index(fields=["last_name"], name="cc_%(class).14s_last_name"),
             *(models.Index(fields=["customer", name]) for name in MATCH_KEY_FIELDS),
         ]
         constraints = [
@@ -278,7 +280,9 @@ class AbstractContact(TimeStampedModel):
     @property
     def display_name(self) -> str:
         """Title and full name, e.g. ``"Dr Jane Anne Smith"``."""
-        title = self.get_title_display() if self.title else ""
+        # The title's label alone: get_title_display() translates every choice's label.
+        choices = cast("models.CharField[Any, Any]", self._meta.get_field("title")).flatchoices
+        title = dict(choices).get(self.title, self.title) if self.title else ""
         return " ".join(part for part in (str(title), self.full_name) if part)
 
     # -- contact points ----------------------------------------------------------
@@ -470,10 +474,13 @@ class Contact(AbstractContact):
         # column: PostgreSQL reads a deep page from the index alone (an index-only scan);
         # the blocking keys' indexes as AbstractContact has them.
         indexes = [
-            models.Index(fields=["-is_primary", "last_name", "first_name", "id"], name="cc_contact_order"),
+            # is_active last: the admin's list shows active contacts by default, and
+            # reads that from the index entry too (a deep page: from the index alone).
+            models.Index(fields=["-is_primary", "last_name", "first_name", "id", "is_active"], name="cc_contact_order"),
             models.Index(
                 fields=["customer", "-is_primary", "last_name", "first_name", "id"], name="cc_contact_cust_order"
             ),
+            models.Index(fields=["last_name"], name="cc_contact_last_name"),
             *(models.Index(fields=["customer", name]) for name in MATCH_KEY_FIELDS),
         ]
 

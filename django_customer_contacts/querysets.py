@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Self, TypedDict, TypeVar, cast, overload
 
+import phonenumbers
 from django.contrib.contenttypes.models import ContentType
 from django.db import NotSupportedError, connections, models, transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from .conf import app_settings
 from .locking import lock_for_deletion
-from .normalize import email_key, name_key, phone_search_lookups
+from .normalize import default_region, email_key, name_key, phone_search_lookups
 from .unused import check_threshold, unused_cutoff
 
 if TYPE_CHECKING:
@@ -80,6 +81,54 @@ def _number_matches(term: str) -> Q | None:
     for lookup, value in lookups:
         matches |= Q(**{f"number__{lookup}": value})
     return matches
+
+
+#: MariaDB and MySQL: an invisible generated column of ``ContactPhone``, the number
+#: reversed, and its index (migration ``0011``): the end of a number is the start of
+#: this column, which a B-tree index finds.
+REVERSED_NUMBER_COLUMN = "cc_number_reversed"
+
+
+def numbers_ending_with(phones: models.Manager[Any], digits: str) -> models.QuerySet[Any, Any]:
+    """The phone numbers ending with ``digits``.
+
+    On MariaDB and MySQL by the reversed number's index (:data:`REVERSED_NUMBER_COLUMN`,
+    a plain ``LIKE`` on it, which the index answers); elsewhere ``LIKE '%digits'``
+    (PostgreSQL's trigram index serves it).
+    """
+    if connections[phones.db].vendor != "mysql":
+        return phones.filter(number__endswith=digits)
+    reversed_number = RawSQL(REVERSED_NUMBER_COLUMN, [], output_field=models.CharField())
+    return phones.alias(reversed_number=reversed_number).filter(reversed_number__istartswith=digits[::-1])
+
+
+def _number_prefixes(phones: models.Manager[Any], term: str) -> list[models.QuerySet[Any, Any]]:
+    """The phone numbers ``term`` names by the prefix rule (see ``ContactQuerySet.search_keys()``).
+
+    The whole number, or its start (international, national, or national without the
+    trunk prefix), by the number's index; or its end (:func:`numbers_ending_with`). One
+    queryset per condition, each answered by one index (MariaDB reads an ``OR`` of
+    them by scanning the table); none when ``term`` can't be (part of) a number.
+    """
+    lookups = phone_search_lookups(term)
+    # A plain LIKE on MariaDB and MySQL, which the index answers (see search_keys()).
+    starts = "istartswith" if connections[phones.db].vendor == "mysql" else "startswith"
+    conditions = [
+        Q(**{f"number__{starts if lookup == 'startswith' else lookup}": value})
+        for lookup, value in lookups
+        if lookup != "contains"
+    ]
+    found = [phones.filter(condition) for condition in conditions]
+    region = default_region()
+    for lookup, value in lookups:
+        if lookup != "contains":
+            continue
+        if region and not any(other == "startswith" for other, _value in lookups):
+            # Digits alone: maybe the national number without its trunk prefix ("7911 12").
+            national = f"+{phonenumbers.country_code_for_region(region)}{value}"
+            found.append(phones.filter(**{f"number__{starts}": national}))
+        found.append(numbers_ending_with(phones, value))
+    return found
 
 
 def contact_point_models(contact_model: type[models.Model]) -> tuple[type[ContactEmail], type[ContactPhone]]:
@@ -222,43 +271,76 @@ class ContactQuerySet(models.QuerySet["AbstractContact"]):
             condition |= phone
         return self.filter(condition)
 
-    def search_everywhere(self, term: str) -> Self:
-        """These contacts, narrowed to the ones :meth:`search` finds: by :meth:`search_keys`.
+    def search_everywhere(self, term: str, *, prefix: bool | None = None) -> Self:
+        """These contacts, narrowed to the ones :meth:`search_keys` finds for ``term``.
 
-        On MariaDB and MySQL the keys' ``UNION`` is read as a derived table: as an
-        ``IN`` subquery it would be run again for every contact.
+        ``prefix`` chooses the rule (see :meth:`search_keys`); ``None``: the prefix rule
+        on MariaDB and MySQL, where a match that may start mid-word can only be found by
+        scanning, :meth:`search`'s rule elsewhere. On MariaDB and MySQL the keys'
+        ``UNION`` is read as a derived table: as an ``IN`` subquery it would be run again
+        for every contact.
         """
         if not term.strip():
             return self
-        keys = self.model._default_manager.all().search_keys(term)
-        if connections[self.db].vendor != "mysql":
+        vendor = connections[self.db].vendor
+        if prefix is None:
+            prefix = vendor == "mysql"
+        keys = self.model._default_manager.db_manager(self.db).all().search_keys(term, prefix=prefix)
+        if vendor != "mysql":
             return self.filter(pk__in=keys)
         sql, params = keys.query.sql_with_params()
         return self.filter(pk__in=RawSQL(f"SELECT * FROM ({sql}) AS search_keys", params))
 
-    def search_keys(self, term: str) -> models.QuerySet[Any, Any]:
-        """The keys of every contact :meth:`search` would find for ``term``, for ``pk__in``.
+    def search_keys(self, term: str, *, prefix: bool = False) -> models.QuerySet[Any, Any]:
+        """The keys of the contacts matching ``term``, for ``pk__in``.
 
         One ``UNION ALL`` of three lookups — contacts by name, email addresses, phone
-        numbers — each answerable from its column's index (on PostgreSQL the trigram
-        indexes serve the partial matches; see the performance page of the docs),
-        instead of testing every contact of the table in turn. A blank term matches
-        every contact.
+        numbers — each answerable from its column's index, instead of testing every
+        contact of the table in turn. A blank term matches every contact.
+
+        The rule is :meth:`search`'s (on PostgreSQL the trigram indexes serve its partial
+        matches; see the performance page of the docs), or with ``prefix=True`` the
+        *prefix rule*, which a B-tree index answers on every database: the full name
+        starts with the term's words (``"jane kow"``), or the last name does (``"kowal"``;
+        ``"kowalski jane"``: the last name, then the start of the full name), an email
+        address starts with the term (``"jane.k@"``), or a phone
+        number is the one typed, starts with the digits typed (``"07911 12"``,
+        ``"+44 7911"``, ``"7911 12"``) or ends with them (``"123456"``).
         """
-        contacts = self.model._default_manager
+        contacts = self.model._default_manager.db_manager(self.db)
         if not term.strip():
             return contacts.order_by().values("pk")
         ContactEmail, ContactPhone = contact_point_models(self.model)
-        names, address = _search_terms(term)
+        emails = ContactEmail._default_manager.db_manager(self.db)
+        phones = ContactPhone._default_manager.db_manager(self.db)
         parts: list[models.QuerySet[Any, Any]] = []
-        if names is not None:
-            parts.append(contacts.filter(names).order_by().values("pk"))
-        if address:
-            emails = ContactEmail._default_manager.filter(email_normalized__contains=address)
-            parts.append(emails.order_by().values("contact_id"))
-        numbers = _number_matches(term)
-        if numbers is not None:
-            parts.append(ContactPhone._default_manager.filter(numbers).order_by().values("contact_id"))
+        if prefix:
+            words, address = name_key(term), email_key(term)
+            # The keys are stored normalised as the term is. MariaDB and MySQL compare
+            # them in the column's case-insensitive collation: a plain LIKE, which the
+            # index answers (LIKE BINARY, Django's startswith there, it can't).
+            starts = "istartswith" if connections[self.db].vendor == "mysql" else "startswith"
+            if words:
+                parts.append(contacts.filter(**{f"name_key__{starts}": words}).order_by().values("pk"))
+                last = Q(last_name__istartswith=words)
+                first_word, _space, rest = words.partition(" ")
+                if rest:
+                    # The last name first: "kowalski jane".
+                    last |= Q(last_name__istartswith=first_word, **{f"name_key__{starts}": rest})
+                parts.append(contacts.filter(last).order_by().values("pk"))
+            if address:
+                matching = emails.filter(**{f"email_normalized__{starts}": address})
+                parts.append(matching.order_by().values("contact_id"))
+            numbers = _number_prefixes(phones, term)
+        else:
+            names, address = _search_terms(term)
+            if names is not None:
+                parts.append(contacts.filter(names).order_by().values("pk"))
+            if address:
+                parts.append(emails.filter(email_normalized__contains=address).order_by().values("contact_id"))
+            matches = _number_matches(term)
+            numbers = [] if matches is None else [phones.filter(matches)]
+        parts.extend(found.order_by().values("contact_id") for found in numbers)
         if not parts:
             return contacts.none().values("pk")
         first, *others = parts
