@@ -42,7 +42,7 @@ model module, so models and operations can both use it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.apps import apps
 from django.db import connections, models, router
@@ -138,6 +138,89 @@ def lock_contact(
     return customers.get(fresh.customer_id), fresh
 
 
+class Param(models.Expression):
+    """A parameter of a statement compiled once (:class:`Compiled`), filled in on each run."""
+
+    def __init__(self, name: str, output_field: models.Field[Any, Any]) -> None:
+        super().__init__(output_field=output_field)
+        self.name = name
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        return "%s", (self,)
+
+
+class Compiled:
+    """A query compiled once per process (SQL with :class:`Param` placeholders), run
+    as often as needed: what building and compiling a ``QuerySet`` would cost Python
+    on every call — several times what running a small statement costs the database —
+    is paid once. Its rows become model instances as the ``QuerySet``'s would.
+    """
+
+    def __init__(self, queryset: models.QuerySet[Any, Any], using: str) -> None:
+        compiler = queryset.query.get_compiler(using)
+        sql, params = compiler.as_sql()
+        self.model = queryset.model
+        self.sql = sql
+        self.params = list(params)
+        # The select of a plain model query: the concrete fields' columns, in order.
+        self.expressions = [col for col, _sql, _alias in compiler.select]
+        self.attnames = [col.target.attname for col in self.expressions]
+
+    def instances(self, using: str, **values: Any) -> list[Any]:
+        """The rows, as instances, with the ``Param`` values given by name."""
+        connection = connections[using]
+        params = [
+            param.output_field.get_db_prep_value(values[param.name], connection) if isinstance(param, Param) else param
+            for param in self.params
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+        converters = [
+            (index, converters, expression)
+            for index, expression in enumerate(self.expressions)
+            if (converters := connection.ops.get_db_converters(expression) + expression.get_db_converters(connection))
+        ]
+        model, attnames = self.model, self.attnames
+        instances = []
+        for row in rows:
+            if converters:
+                row = list(row)
+                for index, functions, expression in converters:
+                    value = row[index]
+                    for function in functions:
+                        value = function(value, expression, connection)
+                    row[index] = value
+            instances.append(model.from_db(using, attnames, row))
+        return instances
+
+
+_COMPILED: dict[tuple[Any, ...], Compiled] = {}
+
+
+def _primary_statements(model: type[models.Model], using: str) -> tuple[Compiled, Compiled] | None:
+    """The customer lock and the contact-and-primary lock of
+    :func:`lock_contact_and_primary`, compiled once per model and database; ``None``
+    when the contact model's default manager filters its rows (its own queries then)."""
+    connection = connections[using]
+    key = ("primary", model, using, connection.vendor)
+    customer_key = ("customer", model, using, connection.vendor)
+    if key not in _COMPILED:
+        if model._default_manager.all().query.where:
+            return None
+        customer_model = get_customer_model()
+        customer_pk = cast("models.Field[Any, Any]", customer_model._meta.pk)
+        contact_pk = cast("models.Field[Any, Any]", model._meta.pk)
+        customer = _for_update(customer_model._base_manager.filter(pk=Param("customer", customer_pk)), using, True)
+        mine = model._default_manager.filter(
+            models.Q(pk=Param("contact", contact_pk)) | models.Q(is_primary=True),
+            customer_id=Param("customer", model._meta.get_field("customer").target_field),  # type: ignore[union-attr]
+        )
+        _COMPILED[customer_key] = Compiled(customer, using)
+        _COMPILED[key] = Compiled(_for_update(mine, using, True).order_by("pk"), using)
+    return _COMPILED[customer_key], _COMPILED[key]
+
+
 def lock_contact_and_primary(
     contact: AbstractContact, using: str, queryset: models.QuerySet[Any] | None = None
 ) -> tuple[models.Model | None, AbstractContact | None, AbstractContact | None]:
@@ -153,11 +236,20 @@ def lock_contact_and_primary(
     ``queryset`` defaults to every contact, through the default manager. Call inside
     ``transaction.atomic(using=using)``.
     """
+    statements = _primary_statements(get_contact_model(), using) if queryset is None else None
+    if statements is not None:
+        customer_lock, contacts_lock = statements
+        customers = {row.pk: row for row in customer_lock.instances(using, customer=contact.customer_id)}
+        rows = contacts_lock.instances(using, customer=contact.customer_id, contact=contact.pk)
+    else:
+        customers = lock_customers([contact.customer_id], using)
+        mine = (queryset or get_contact_model()._default_manager.all()).filter(
+            models.Q(pk=contact.pk) | models.Q(is_primary=True), customer_id=contact.customer_id
+        )
+        rows = list(_for_update(mine, using, True).order_by("pk"))
     if queryset is None:
         queryset = get_contact_model()._default_manager.all()
-    customers = lock_customers([contact.customer_id], using)
-    mine = queryset.filter(models.Q(pk=contact.pk) | models.Q(is_primary=True), customer_id=contact.customer_id)
-    found = {row.pk: row for row in _for_update(mine, using, True).order_by("pk")}
+    found = {row.pk: row for row in rows}
     fresh = found.pop(contact.pk, None)
     if fresh is None:
         customer, fresh = lock_contact(contact, using, queryset, no_key=True)
