@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FrozenHistoricalRecords",
     "bulk_history",
+    "copy_history",
     "history_model_for",
     "history_row",
     "history_user",
@@ -166,17 +167,29 @@ def write_instance_history(
     history_model._default_manager.using(using).bulk_create(rows)
 
 
+def _user_column(history_model: type[models.Model]) -> tuple[models.Field[Any, Any], models.Field[Any, Any]]:
+    """The history table's user field, and the field its value is prepared as (the user's
+    pk field when it is a foreign key)."""
+    names = {f.name for f in history_model._meta.concrete_fields}
+    field = cast(
+        "models.Field[Any, Any]",
+        history_model._meta.get_field("history_user" if "history_user" in names else "history_user_id"),
+    )
+    return field, cast("models.ForeignKey[Any, Any]", field).target_field if field.is_relation else field
+
+
 @functools.cache
-def _instance_columns(history_model: type[models.Model]) -> tuple[list[models.Field[Any, Any]], str, bool]:
-    """The history table's fields an instance fills (the tracked ones), the attname of its
-    user column, and whether it has simple-history's ``history_relation``."""
+def _instance_columns(
+    history_model: type[models.Model],
+) -> tuple[list[models.Field[Any, Any]], models.Field[Any, Any], models.Field[Any, Any], bool]:
+    """The history table's fields an instance fills (the tracked ones), its user field and
+    the field its value is prepared as, and whether it has simple-history's
+    ``history_relation``."""
     tracked = [
         cast("models.Field[Any, Any]", history_model._meta.get_field(f.name))
         for f in history_model.tracked_fields  # type: ignore[attr-defined]  # set by simple-history
     ]
-    names = {f.name for f in history_model._meta.concrete_fields}
-    user_name = "history_user" if "history_user" in names else "history_user_id"
-    return tracked, user_name, hasattr(history_model, "history_relation")
+    return tracked, *_user_column(history_model), hasattr(history_model, "history_relation")
 
 
 def _insert_instances(
@@ -190,18 +203,15 @@ def _insert_instances(
     would write for a table with simple-history's own layout (see :func:`writes_in_sql`),
     without building a history instance per row."""
     connection = connections[using]
-    tracked, user_name, has_relation = _instance_columns(history_model)
+    tracked, user_field, user_value_field, has_relation = _instance_columns(history_model)
     meta = history_model._meta
-    user_field = cast("models.Field[Any, Any]", meta.get_field(user_name))
     fixed = [cast("models.Field[Any, Any]", meta.get_field(name)) for name in ("history_date", "history_type")]
     reason_field = cast("models.Field[Any, Any]", meta.get_field("history_change_reason"))
     fields = [*tracked, *fixed, reason_field, user_field]
     if has_relation:
         fields.append(cast("models.Field[Any, Any]", meta.get_field("history_relation")))
     user_pk = getattr(user, "pk", None)
-    prep_user = (
-        cast("models.ForeignKey[Any, Any]", user_field).target_field if user_field.is_relation else user_field
-    ).get_db_prep_save(user_pk, connection)
+    prep_user = user_value_field.get_db_prep_save(user_pk, connection)
     prep_when = fixed[0].get_db_prep_save(when, connection)
     rows = []
     for instance, kind, reason in entries:
@@ -293,20 +303,8 @@ def write_history(
         bulk_history(history_model, rows, columns, user, when)
         return
     columns["history_date"] = Value(when, output_field=models.DateTimeField())
-    user_field = cast(
-        "models.Field[Any, Any]",
-        history_model._meta.get_field(
-            "history_user"
-            if any(f.name == "history_user" for f in history_model._meta.concrete_fields)
-            else "history_user_id"
-        ),
-    )
-    columns[user_field.attname] = Value(
-        user_pk,
-        output_field=(
-            cast("models.ForeignKey[Any, Any]", user_field).target_field if user_field.is_relation else user_field
-        ),
-    )
+    user_field, user_value_field = _user_column(history_model)
+    columns[user_field.attname] = Value(user_pk, output_field=user_value_field)
     if hasattr(history_model, "history_relation"):
         columns["history_relation_id"] = F("pk")
     insert_select(history_model, rows, columns)
@@ -314,6 +312,15 @@ def write_history(
 
 def insert_select(history_model: type[models.Model], rows: models.QuerySet[Any], columns: dict[str, Any]) -> None:
     """``INSERT INTO <history> (<columns>) SELECT <expressions> FROM <rows>``."""
+    sql, params = insert_select_sql(history_model, rows, columns)
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def insert_select_sql(
+    history_model: type[models.Model], rows: models.QuerySet[Any], columns: dict[str, Any]
+) -> tuple[str, list[Any]]:
+    """The SQL and parameters of :func:`insert_select`."""
     aliases = {f"merge_h{i}": expression for i, expression in enumerate(columns.values())}
     select = rows.annotate(**aliases).values_list(*aliases)
     sql, params = select.query.get_compiler(rows.db).as_sql()
@@ -322,8 +329,61 @@ def insert_select(history_model: type[models.Model], rows: models.QuerySet[Any],
     # A concrete field always has a column.
     by_attname = {f.attname: cast(str, f.column) for f in history_model._meta.concrete_fields}
     targets = ", ".join(quote(by_attname[attname]) for attname in columns)
+    return f"INSERT INTO {quote(history_model._meta.db_table)} ({targets}) {sql}", list(params)
+
+
+#: :func:`copy_history` statements, compiled once per model, database and number of rows.
+_COPIES: dict[tuple[Any, ...], tuple[str, list[Any]] | None] = {}
+
+
+def copy_history(
+    model: type[models.Model],
+    pks: list[Any],
+    user: AbstractBaseUser | None,
+    when: datetime,
+    using: str,
+    *,
+    order_by: str = "pk",
+) -> bool:
+    """History rows (``"~"``, no reason) of the rows with these pks as they are in the
+    database now, copied by one ``INSERT ... SELECT`` compiled once per model, database
+    and number of rows, in ``order_by`` order. ``False`` (nothing written) when the
+    history table hasn't simple-history's own layout: write the history otherwise then.
+    ``True`` also when ``model`` keeps no history."""
+    history_model = history_model_for(model)
+    if history_model is None:
+        return True
+    from .locking import Param  # the bottom of the import graph, beside this module
+
+    connection = connections[using]
+    key = (model, using, connection.vendor, len(pks), order_by)
+    if key not in _COPIES:
+        statement = None
+        if writes_in_sql(history_model):
+            pk_field = cast("models.Field[Any, Any]", model._meta.pk)
+            user_field, user_value_field = _user_column(history_model)
+            columns: dict[str, Any] = {
+                f.attname: F(f.attname)
+                for f in history_model.tracked_fields  # type: ignore[attr-defined]  # set by simple-history
+            }
+            columns["history_type"] = Value("~")
+            columns["history_change_reason"] = Value(None, output_field=models.TextField())
+            columns["history_date"] = Param("when", models.DateTimeField())
+            columns[user_field.attname] = Param("user", user_value_field)
+            if hasattr(history_model, "history_relation"):
+                columns["history_relation_id"] = F("pk")
+            keys = [Param(f"pk{index}", pk_field) for index in range(len(pks))]
+            rows = model._base_manager.using(using).filter(pk__in=keys).order_by(order_by)
+            statement = insert_select_sql(history_model, rows, columns)
+        _COPIES[key] = statement
+    statement = _COPIES[key]
+    if statement is None:
+        return False
+    sql, params = statement
+    values = {"when": when, "user": getattr(user, "pk", None), **{f"pk{index}": pk for index, pk in enumerate(pks)}}
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {quote(history_model._meta.db_table)} ({targets}) {sql}", params)
+        cursor.execute(sql, Param.fill(params, values, connection))
+    return True
 
 
 def bulk_history(

@@ -41,7 +41,9 @@ model module, so models and operations can both use it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from importlib import import_module
 from typing import TYPE_CHECKING, Any, cast
 
 from django.apps import apps
@@ -64,6 +66,7 @@ __all__ = [
     "lock_deleted_customer",
     "lock_email_addresses",
     "lock_for_deletion",
+    "one_round_trip",
 ]
 
 #: The name of the row writers of email addresses lock ("global" mode; per customer, with its pk).
@@ -148,6 +151,14 @@ class Param(models.Expression):
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         return "%s", (self,)
 
+    @staticmethod
+    def fill(params: list[Any], values: dict[str, Any], connection: Any) -> list[Any]:
+        """A compiled statement's parameters with each ``Param`` replaced by its value."""
+        return [
+            param.output_field.get_db_prep_value(values[param.name], connection) if isinstance(param, Param) else param
+            for param in params
+        ]
+
 
 class Compiled:
     """A query compiled once per process (SQL with :class:`Param` placeholders), run
@@ -166,22 +177,20 @@ class Compiled:
         self.expressions = [col for col, _sql, _alias in compiler.select]
         self.attnames = [col.target.attname for col in self.expressions]
 
-    def instances(self, using: str, **values: Any) -> list[Any]:
-        """The rows, as instances, with the ``Param`` values given by name."""
-        connection = connections[using]
-        params = [
-            param.output_field.get_db_prep_value(values[param.name], connection) if isinstance(param, Param) else param
-            for param in self.params
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            rows = cursor.fetchall()
+    def execute(self, cursor: Any, **values: Any) -> None:
+        """Run it on ``cursor``, with the ``Param`` values given by name."""
+        cursor.execute(self.sql, Param.fill(self.params, values, cursor.db))
+
+    def instances(self, cursor: Any) -> list[Any]:
+        """The rows of its run on ``cursor``, as instances."""
+        connection = cursor.db
+        rows = cursor.fetchall()
         converters = [
             (index, converters, expression)
             for index, expression in enumerate(self.expressions)
             if (converters := connection.ops.get_db_converters(expression) + expression.get_db_converters(connection))
         ]
-        model, attnames = self.model, self.attnames
+        model, attnames, using = self.model, self.attnames, connection.alias
         instances = []
         for row in rows:
             if converters:
@@ -193,6 +202,26 @@ class Compiled:
                     row[index] = value
             instances.append(model.from_db(using, attnames, row))
         return instances
+
+
+@contextmanager
+def one_round_trip(using: str) -> Iterator[None]:
+    """Send the statements run inside together, and read their results at the end:
+    psycopg 3's pipeline on PostgreSQL, where a database error is raised when the block
+    ends (a cursor's rows are read after it); elsewhere nothing changes.
+
+    The server still runs the statements one after the other, each with its own
+    snapshot: a statement after a lock sees what committed before the lock was granted.
+    """
+    connection = connections[using]
+    connection.ensure_connection()
+    pipeline = getattr(connection.connection, "pipeline", None) if connection.vendor == "postgresql" else None
+    # psycopg 3 only (``connection.pipeline``), with libpq 14 or later.
+    if pipeline is None or not import_module("psycopg").Pipeline.is_supported():
+        yield
+        return
+    with connection.wrap_database_errors, pipeline():
+        yield
 
 
 _COMPILED: dict[tuple[Any, ...], Compiled] = {}
@@ -239,8 +268,14 @@ def lock_contact_and_primary(
     statements = _primary_statements(get_contact_model(), using) if queryset is None else None
     if statements is not None:
         customer_lock, contacts_lock = statements
-        customers = {row.pk: row for row in customer_lock.instances(using, customer=contact.customer_id)}
-        rows = contacts_lock.instances(using, customer=contact.customer_id, contact=contact.pk)
+        connection = connections[using]
+        with connection.cursor() as first, connection.cursor() as second:
+            # One round trip on PostgreSQL; the contacts are read once the customer is locked.
+            with one_round_trip(using):
+                customer_lock.execute(first, customer=contact.customer_id)
+                contacts_lock.execute(second, customer=contact.customer_id, contact=contact.pk)
+            customers = {row.pk: row for row in customer_lock.instances(first)}
+            rows = contacts_lock.instances(second)
     else:
         customers = lock_customers([contact.customer_id], using)
         mine = (queryset or get_contact_model()._default_manager.all()).filter(

@@ -7,10 +7,7 @@ A customer's first contact becomes primary when it is saved (``AUTO_PRIMARY``, i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
-from importlib import import_module
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connections, models, transaction
@@ -20,7 +17,7 @@ from django.utils.translation import gettext as _
 from . import get_contact_model, history
 from .conf import app_settings
 from .exceptions import PrimaryContactError
-from .locking import db_for_write, lock_contact_and_primary
+from .locking import db_for_write, lock_contact_and_primary, one_round_trip
 from .signals import primary_contact_changed
 
 if TYPE_CHECKING:
@@ -73,9 +70,12 @@ def set_primary_contact(contact: AbstractContact, *, user: AbstractBaseUser | No
             row.modified = now
         # History names the user given, else the request's (as a save() would record it).
         history_user = history.history_user(user)
-        with _one_round_trip(using):
+        with one_round_trip(using):
             _update_primary(model, changed, now, using)
-            history.write_instance_history(model, [(row, "~", None) for row in changed], history_user, now, using)
+            # The rows as updated, copied in the database (previous first, as they changed).
+            pks = [row.pk for row in changed]
+            if not history.copy_history(model, pks, history_user, now, using, order_by="is_primary"):
+                history.write_instance_history(model, [(row, "~", None) for row in changed], history_user, now, using)
         contact.is_primary = True
         contact.modified = now
         primary_contact_changed.send(sender=model, customer=customer, previous=previous, contact=contact, user=user)
@@ -112,23 +112,3 @@ def _update_primary(model: type[AbstractContact], rows: list[AbstractContact], n
             f"UPDATE {table} SET {flag} = %s, {stamp} = %s WHERE {pk} = %s",
             [[is_primary.get_db_prep_save(row.is_primary, connection), when, key] for row, key in zip(rows, keys)],
         )
-
-
-@contextmanager
-def _one_round_trip(using: str) -> Iterator[None]:
-    """Send the statements run inside together, and read their results at the end:
-    psycopg 3's pipeline on PostgreSQL (a database error is raised when it ends);
-    elsewhere nothing changes."""
-    connection = connections[using]
-    pipeline = getattr(connection.connection, "pipeline", None) if connection.vendor == "postgresql" else None
-    if pipeline is None or not _pipeline_supported():
-        yield
-        return
-    with connection.wrap_database_errors, pipeline():
-        yield
-
-
-def _pipeline_supported() -> bool:
-    # psycopg 3 only (``connection.pipeline`` exists), and libpq 14 or later.
-    supported: bool = import_module("psycopg").Pipeline.is_supported()
-    return supported
