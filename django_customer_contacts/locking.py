@@ -176,6 +176,7 @@ class Compiled:
         # The select of a plain model query: the concrete fields' columns, in order.
         self.expressions = [col for col, _sql, _alias in compiler.select]
         self.attnames = [col.target.attname for col in self.expressions]
+        self.converters: list[tuple[int, list[Any], Any]] | None = None
 
     def execute(self, cursor: Any, **values: Any) -> None:
         """Run it on ``cursor``, with the ``Param`` values given by name."""
@@ -185,11 +186,14 @@ class Compiled:
         """The rows of its run on ``cursor``, as instances."""
         connection = cursor.db
         rows = cursor.fetchall()
-        converters = [
-            (index, converters, expression)
-            for index, expression in enumerate(self.expressions)
-            if (converters := connection.ops.get_db_converters(expression) + expression.get_db_converters(connection))
-        ]
+        if self.converters is None:
+            # Compiled for one database: its backend's converters, found once.
+            self.converters = [
+                (index, functions, expression)
+                for index, expression in enumerate(self.expressions)
+                if (functions := connection.ops.get_db_converters(expression) + expression.get_db_converters(connection))
+            ]
+        converters = self.converters
         model, attnames, using = self.model, self.attnames, connection.alias
         instances = []
         for row in rows:
@@ -268,14 +272,11 @@ def lock_contact_and_primary(
     statements = _primary_statements(get_contact_model(), using) if queryset is None else None
     if statements is not None:
         customer_lock, contacts_lock = statements
-        connection = connections[using]
-        with connection.cursor() as first, connection.cursor() as second:
-            # One round trip on PostgreSQL; the contacts are read once the customer is locked.
-            with one_round_trip(using):
-                customer_lock.execute(first, customer=contact.customer_id)
-                contacts_lock.execute(second, customer=contact.customer_id, contact=contact.pk)
-            customers = {row.pk: row for row in customer_lock.instances(first)}
-            rows = contacts_lock.instances(second)
+        with connections[using].cursor() as cursor:
+            customer_lock.execute(cursor, customer=contact.customer_id)
+            customers = {row.pk: row for row in customer_lock.instances(cursor)}
+            contacts_lock.execute(cursor, customer=contact.customer_id, contact=contact.pk)
+            rows = contacts_lock.instances(cursor)
     else:
         customers = lock_customers([contact.customer_id], using)
         mine = (queryset or get_contact_model()._default_manager.all()).filter(
