@@ -223,7 +223,9 @@ def _insert_instances(
         rows.append(values)
     quote = connection.ops.quote_name
     # A concrete field always has a column.
-    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(cast(str, field.column)) for field in fields)}) VALUES "
+    head = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(cast(str, field.column)) for field in fields)}) VALUES "
+    )
     placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
     # One row a statement, all sent at once: psycopg pipelines them, MySQLdb makes them
     # one multi-row INSERT, SQLite runs them without a parse each.
@@ -360,7 +362,7 @@ def copy_history(
     if key not in _COPIES:
         statement = None
         if writes_in_sql(history_model):
-            pk_field = cast("models.Field[Any, Any]", model._meta.pk)
+            pk_field = model._meta.pk
             user_field, user_value_field = _user_column(history_model)
             columns: dict[str, Any] = {
                 f.attname: F(f.attname)

@@ -44,7 +44,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.db import connections, models, router
@@ -191,7 +191,9 @@ class Compiled:
             self.converters = [
                 (index, functions, expression)
                 for index, expression in enumerate(self.expressions)
-                if (functions := connection.ops.get_db_converters(expression) + expression.get_db_converters(connection))
+                if (
+                    functions := connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
+                )
             ]
         converters = self.converters
         model, attnames, using = self.model, self.attnames, connection.alias
@@ -242,8 +244,8 @@ def _primary_statements(model: type[models.Model], using: str) -> tuple[Compiled
         if model._default_manager.all().query.where:
             return None
         customer_model = get_customer_model()
-        customer_pk = cast("models.Field[Any, Any]", customer_model._meta.pk)
-        contact_pk = cast("models.Field[Any, Any]", model._meta.pk)
+        customer_pk = customer_model._meta.pk
+        contact_pk = model._meta.pk
         customer = _for_update(customer_model._base_manager.filter(pk=Param("customer", customer_pk)), using, True)
         mine = model._default_manager.filter(
             models.Q(pk=Param("contact", contact_pk)) | models.Q(is_primary=True),

@@ -95,7 +95,8 @@ def _update_primary(model: type[AbstractContact], rows: list[AbstractContact], n
     quote = connection.ops.quote_name
     # Concrete fields always have a column.
     is_primary, modified, pk_field = (
-        cast("models.Field[Any, Any]", field) for field in (meta.get_field("is_primary"), meta.get_field("modified"), meta.pk)
+        cast("models.Field[Any, Any]", field)
+        for field in (meta.get_field("is_primary"), meta.get_field("modified"), meta.pk)
     )
     table, pk = quote(meta.db_table), quote(cast(str, pk_field.column))
     flag, stamp = quote(cast(str, is_primary.column)), quote(cast(str, modified.column))
@@ -110,5 +111,8 @@ def _update_primary(model: type[AbstractContact], rows: list[AbstractContact], n
             return
         cursor.executemany(
             f"UPDATE {table} SET {flag} = %s, {stamp} = %s WHERE {pk} = %s",
-            [[is_primary.get_db_prep_save(row.is_primary, connection), when, key] for row, key in zip(rows, keys)],
+            [
+                [is_primary.get_db_prep_save(row.is_primary, connection), when, key]
+                for row, key in zip(rows, keys, strict=True)
+            ],
         )

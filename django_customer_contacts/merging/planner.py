@@ -288,7 +288,6 @@ def _plan_relations(
     """
     plans = [RelationPlan(relation) for relation in relations]
     main_primary: set[int] = set()
-    connection = connections[using]
     contacts = [main, *duplicates]
     owners = [{str(relation.key(dup)): dup.pk for dup in duplicates} for relation in relations]
     rows = _read_plan(relations, contacts, content_types, using, list_drops=True)
@@ -317,7 +316,9 @@ def _plan_relations(
             clashes.append((relation, dup_pk))
         (plan.dropped if flags & _DROP else plan.moved).setdefault(dup_pk, []).append(pk)
         if row is not None and (flags & _DROP or relation.is_contact_point):
-            plan.rows.setdefault(dup_pk, []).append(_row_values(relation.model, row))
+            plan.rows.setdefault(dup_pk, []).append(
+                row if isinstance(row, _Values) else _row_values(relation.model, row)
+            )
         elif row is not None:
             plan.stamps[pk] = _row_values(relation.model, row)
         if flags & _PRIMARY and not flags & _DROP:
@@ -385,7 +386,12 @@ def _plan_relations(
 
 
 def _read_plan(
-    relations: list[Relation], contacts: list[AbstractContact], content_types: list[int], using: str, *, list_drops: bool
+    relations: list[Relation],
+    contacts: list[AbstractContact],
+    content_types: list[int],
+    using: str,
+    *,
+    list_drops: bool,
 ) -> list[tuple[Any, ...]] | None:
     """The plan's rows, with each listed row of dropped links (``_LIST | _DROP``)
     turned into one row per link, its whole row put together from its keys; ``None``
@@ -644,18 +650,22 @@ def _keys_are_the_row(relation: Relation) -> bool:
     """Whether a relation's rows hold nothing but their pk, the contact's key and the
     other side's (a many-to-many link table): the whole row is then known from its keys."""
     other = relation.other_field
-    if other is None:
+    if other is None or not isinstance(relation.field, models.ForeignKey):
+        return False
+    if not is_integer_field(relation.field.target_field):  # the record keeps integers as read
         return False
     fields = {f.attname for f in relation.model._meta.concrete_fields}
     return fields == {relation.model._meta.pk.attname, relation.field.attname, other.attname}
 
 
-def _link_row(relation: Relation, pk: int, owner: Any, other: int) -> dict[str, Any]:
-    """A link row from its keys, as ``_row_json`` reads it (see ``_keys_are_the_row``)."""
+class _Values(dict[str, Any]):
+    """A row's values as ``_row_values`` returns them, put together in Python."""
+
+
+def _link_row(relation: Relation, pk: int, owner: Any, other: int) -> _Values:
+    """A link row from its keys (see ``_keys_are_the_row``): integers, as read."""
     other_field = cast("models.Field[Any, Any]", relation.other_field)
-    return {
-        "part0": {relation.model._meta.pk.attname: pk, relation.field.attname: owner, other_field.attname: other}
-    }
+    return _Values({relation.model._meta.pk.attname: pk, relation.field.attname: owner, other_field.attname: other})
 
 
 def _plan_branches(
