@@ -29,6 +29,7 @@ one primary (and the final state).
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -163,7 +164,7 @@ def main() -> None:
     try:
         customer, people = make_customer(args.contacts)
         ours(customer, people[1])  # warm caches
-        print(describe(connection))
+        print(f"{describe(connection)}, load average {os.getloadavg()[0]:.2f} at the start")
         runs: dict[str, list[float]] = {name: [] for name in SWITCHES}
         for _ in range(args.repeat):
             for name, switch in SWITCHES.items():
