@@ -236,12 +236,14 @@ _COMPILED: dict[tuple[Any, ...], Compiled] = {}
 def _primary_statements(model: type[models.Model], using: str) -> tuple[Compiled, Compiled] | None:
     """The customer lock and the contact-and-primary lock of
     :func:`lock_contact_and_primary`, compiled once per model and database; ``None``
-    when the contact model's default manager filters its rows (its own queries then)."""
+    when the contact model's default manager filters, annotates, defers or joins (its
+    own queries then)."""
     connection = connections[using]
     key = ("primary", model, using, connection.vendor)
     customer_key = ("customer", model, using, connection.vendor)
     if key not in _COMPILED:
-        if model._default_manager.all().query.where:
+        query = model._default_manager.all().query
+        if query.where or query.select_related or query.annotations or query.extra or query.deferred_loading[0]:
             return None
         customer_model = get_customer_model()
         customer_pk = customer_model._meta.pk
