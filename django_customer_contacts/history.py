@@ -148,11 +148,14 @@ def write_instance_history(
     using: str,
 ) -> None:
     """History of instances of ``model`` as they are in memory: one row per
-    ``(instance, history type, change reason)``, all in one ``INSERT``.
+    ``(instance, history type, change reason)``, all in one batch of ``INSERT`` statements.
 
     For rows an operation changed with ``UPDATE``/``DELETE`` statements rather than
     ``save()``/``delete()`` (so simple-history's own receivers didn't see them), written
     with the operation's instant and user. Nothing when ``model`` keeps no history.
+    A table with simple-history's own layout (see :func:`writes_in_sql`) gets the rows
+    ``bulk_create()`` would write, as SQL, without a history instance per row; any
+    other layout goes through ``bulk_create()``.
     """
     history_model = history_model_for(model)
     if history_model is None:
@@ -160,48 +163,10 @@ def write_instance_history(
     entries = list(entries)
     if not entries:
         return
-    if writes_in_sql(history_model):
-        _insert_instances(history_model, entries, user, when, using)
+    if not writes_in_sql(history_model):
+        instances = [history_row(history_model, one, kind, user, when, reason) for one, kind, reason in entries]
+        history_model._default_manager.using(using).bulk_create(instances)
         return
-    rows = [history_row(history_model, instance, kind, user, when, reason) for instance, kind, reason in entries]
-    history_model._default_manager.using(using).bulk_create(rows)
-
-
-def _user_column(history_model: type[models.Model]) -> tuple[models.Field[Any, Any], models.Field[Any, Any]]:
-    """The history table's user field, and the field its value is prepared as (the user's
-    pk field when it is a foreign key)."""
-    names = {f.name for f in history_model._meta.concrete_fields}
-    field = cast(
-        "models.Field[Any, Any]",
-        history_model._meta.get_field("history_user" if "history_user" in names else "history_user_id"),
-    )
-    return field, cast("models.ForeignKey[Any, Any]", field).target_field if field.is_relation else field
-
-
-@functools.cache
-def _instance_columns(
-    history_model: type[models.Model],
-) -> tuple[list[models.Field[Any, Any]], models.Field[Any, Any], models.Field[Any, Any], bool]:
-    """The history table's fields an instance fills (the tracked ones), its user field and
-    the field its value is prepared as, and whether it has simple-history's
-    ``history_relation``."""
-    tracked = [
-        cast("models.Field[Any, Any]", history_model._meta.get_field(f.name))
-        for f in history_model.tracked_fields  # type: ignore[attr-defined]  # set by simple-history
-    ]
-    return tracked, *_user_column(history_model), hasattr(history_model, "history_relation")
-
-
-def _insert_instances(
-    history_model: type[models.Model],
-    entries: list[tuple[models.Model, str, str | None]],
-    user: AbstractBaseUser | None,
-    when: datetime,
-    using: str,
-) -> None:
-    """The history rows in one batch of ``INSERT`` statements, written as SQL: the rows ``bulk_create()``
-    would write for a table with simple-history's own layout (see :func:`writes_in_sql`),
-    without building a history instance per row."""
     connection = connections[using]
     tracked, user_field, user_value_field, has_relation = _instance_columns(history_model)
     meta = history_model._meta
@@ -231,6 +196,31 @@ def _insert_instances(
     # one multi-row INSERT, SQLite runs them without a parse each.
     with connection.cursor() as cursor:
         cursor.executemany(head + placeholders, rows)
+
+
+def _user_column(history_model: type[models.Model]) -> tuple[models.Field[Any, Any], models.Field[Any, Any]]:
+    """The history table's user field, and the field its value is prepared as (the user's
+    pk field when it is a foreign key)."""
+    names = {f.name for f in history_model._meta.concrete_fields}
+    field = cast(
+        "models.Field[Any, Any]",
+        history_model._meta.get_field("history_user" if "history_user" in names else "history_user_id"),
+    )
+    return field, cast("models.ForeignKey[Any, Any]", field).target_field if field.is_relation else field
+
+
+@functools.cache
+def _instance_columns(
+    history_model: type[models.Model],
+) -> tuple[list[models.Field[Any, Any]], models.Field[Any, Any], models.Field[Any, Any], bool]:
+    """The history table's fields an instance fills (the tracked ones), its user field and
+    the field its value is prepared as, and whether it has simple-history's
+    ``history_relation``."""
+    tracked = [
+        cast("models.Field[Any, Any]", history_model._meta.get_field(f.name))
+        for f in history_model.tracked_fields  # type: ignore[attr-defined]  # set by simple-history
+    ]
+    return tracked, *_user_column(history_model), hasattr(history_model, "history_relation")
 
 
 _HISTORY_FIELDS = {"history_id", "history_date", "history_change_reason", "history_type", "history_user"}
