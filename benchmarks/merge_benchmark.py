@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import statistics
 import sys
 import time
@@ -267,7 +268,8 @@ def main() -> None:
     try:
         ours(*make_pair(1)[:2])  # warm caches (content types, backend features)
         clean_up()
-        print(f"{describe(connection)}, median of {args.repeat} runs")
+        load = os.getloadavg()[0]
+        print(f"{describe(connection)}, median of {args.repeat} runs, load average {load:.2f} at the start")
         header = f"{'related rows':>12} | {'merge':<17} | {'median':>10} | {'runs':<26} | {'queries':>7} | {'moved':>5}"
         print(header)
         print("-" * len(header))

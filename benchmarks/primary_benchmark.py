@@ -19,7 +19,8 @@ One customer with ``--contacts`` contacts; every switch makes another of them pr
     the database allows one primary at any moment). No checks, no history, no signal.
 
 One worker: switches per second, the median of ``--repeat`` runs of ``--switches``
-each, the two interleaved. Contending workers (PostgreSQL and MariaDB): ``--workers``
+each, the two interleaved in blocks of ``--block`` switches (so that both see the same
+load on a shared machine). Contending workers (PostgreSQL and MariaDB): ``--workers``
 threads, one connection each, switch the same customer's primary ``--switches`` times
 in all, while one more thread counts the customer's primaries over and over; printed:
 switches per second, errors (any exception), and the reads that did not see exactly
@@ -29,6 +30,7 @@ one primary (and the final state).
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -83,12 +85,20 @@ def minimum_sql(customer: Any, contact: Any) -> None:
 SWITCHES: dict[str, Callable[[Any, Any], None]] = {"set_primary_contact": ours, "minimum SQL": minimum_sql}
 
 
-def one_worker(switch: Callable[[Any, Any], None], customer: Any, people: list[Any], count: int) -> float:
-    """Switches per second: each switch makes the next contact primary."""
-    start = time.perf_counter()
-    for i in range(count):
-        switch(customer, people[i % len(people)])
-    return count / (time.perf_counter() - start)
+def one_worker(customer: Any, people: list[Any], count: int, block: int) -> dict[str, float]:
+    """Switches per second of each way, ``count`` switches each, interleaved in blocks
+    of ``block`` switches so that both see the same load on a shared machine."""
+    elapsed = dict.fromkeys(SWITCHES, 0.0)
+    done = 0
+    while done < count:
+        size = min(block, count - done)
+        for name, switch in SWITCHES.items():
+            start = time.perf_counter()
+            for i in range(done, done + size):
+                switch(customer, people[i % len(people)])
+            elapsed[name] += time.perf_counter() - start
+        done += size
+    return {name: count / seconds for name, seconds in elapsed.items()}
 
 
 def contending(
@@ -154,6 +164,9 @@ def main() -> None:
     parser.add_argument("--switches", type=int, default=2000, help="switches per run (default 2,000)")
     parser.add_argument("--repeat", type=int, default=3, help="median of this many one-worker runs (default 3)")
     parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument(
+        "--block", type=int, default=50, help="one worker: switches of one way before the other's (default 50)"
+    )
     args = parser.parse_args()
     setup(args.db)
 
@@ -163,13 +176,13 @@ def main() -> None:
     try:
         customer, people = make_customer(args.contacts)
         ours(customer, people[1])  # warm caches
-        print(describe(connection))
+        print(f"{describe(connection)}, load average {os.getloadavg()[0]:.2f} at the start")
         runs: dict[str, list[float]] = {name: [] for name in SWITCHES}
         for _ in range(args.repeat):
-            for name, switch in SWITCHES.items():
-                runs[name].append(one_worker(switch, customer, people, args.switches))
+            for name, rate in one_worker(customer, people, args.switches, args.block).items():
+                runs[name].append(rate)
         medians = {name: statistics.median(rates) for name, rates in runs.items()}
-        print(f"one worker, {args.switches:,} switches a run, median of {args.repeat}:")
+        print(f"one worker, {args.switches:,} switches a run (blocks of {args.block}), median of {args.repeat}:")
         for name, rates in runs.items():
             spread = ", ".join(f"{rate:.0f}" for rate in sorted(rates))
             print(f"  {name:<20} {medians[name]:>7.0f} switches/s   ({spread})")

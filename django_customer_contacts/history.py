@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FrozenHistoricalRecords",
     "bulk_history",
+    "copy_history",
     "history_model_for",
     "history_row",
     "history_user",
@@ -147,18 +148,79 @@ def write_instance_history(
     using: str,
 ) -> None:
     """History of instances of ``model`` as they are in memory: one row per
-    ``(instance, history type, change reason)``, all in one ``INSERT``.
+    ``(instance, history type, change reason)``, all in one batch of ``INSERT`` statements.
 
     For rows an operation changed with ``UPDATE``/``DELETE`` statements rather than
     ``save()``/``delete()`` (so simple-history's own receivers didn't see them), written
     with the operation's instant and user. Nothing when ``model`` keeps no history.
+    A table with simple-history's own layout (see :func:`writes_in_sql`) gets the rows
+    ``bulk_create()`` would write, as SQL, without a history instance per row; any
+    other layout goes through ``bulk_create()``.
     """
     history_model = history_model_for(model)
     if history_model is None:
         return
-    rows = [history_row(history_model, instance, kind, user, when, reason) for instance, kind, reason in entries]
-    if rows:
-        history_model._default_manager.using(using).bulk_create(rows)
+    entries = list(entries)
+    if not entries:
+        return
+    if not writes_in_sql(history_model):
+        instances = [history_row(history_model, one, kind, user, when, reason) for one, kind, reason in entries]
+        history_model._default_manager.using(using).bulk_create(instances)
+        return
+    connection = connections[using]
+    tracked, user_field, user_value_field, has_relation = _instance_columns(history_model)
+    meta = history_model._meta
+    fixed = [cast("models.Field[Any, Any]", meta.get_field(name)) for name in ("history_date", "history_type")]
+    reason_field = cast("models.Field[Any, Any]", meta.get_field("history_change_reason"))
+    fields = [*tracked, *fixed, reason_field, user_field]
+    if has_relation:
+        fields.append(cast("models.Field[Any, Any]", meta.get_field("history_relation")))
+    user_pk = getattr(user, "pk", None)
+    prep_user = user_value_field.get_db_prep_save(user_pk, connection)
+    prep_when = fixed[0].get_db_prep_save(when, connection)
+    rows = []
+    for instance, kind, reason in entries:
+        values = [field.get_db_prep_save(getattr(instance, field.attname), connection) for field in tracked]
+        values += [prep_when, kind, reason_field.get_db_prep_save(fit_reason(history_model, reason), connection)]
+        values.append(prep_user)
+        if has_relation:
+            values.append(fields[-1].get_db_prep_save(instance.pk, connection))
+        rows.append(values)
+    quote = connection.ops.quote_name
+    # A concrete field always has a column.
+    head = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(cast(str, field.column)) for field in fields)}) VALUES "
+    )
+    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    # One row a statement, all sent at once: psycopg pipelines them, MySQLdb makes them
+    # one multi-row INSERT, SQLite runs them without a parse each.
+    with connection.cursor() as cursor:
+        cursor.executemany(head + placeholders, rows)
+
+
+def _user_column(history_model: type[models.Model]) -> tuple[models.Field[Any, Any], models.Field[Any, Any]]:
+    """The history table's user field, and the field its value is prepared as (the user's
+    pk field when it is a foreign key)."""
+    names = {f.name for f in history_model._meta.concrete_fields}
+    field = cast(
+        "models.Field[Any, Any]",
+        history_model._meta.get_field("history_user" if "history_user" in names else "history_user_id"),
+    )
+    return field, cast("models.ForeignKey[Any, Any]", field).target_field if field.is_relation else field
+
+
+@functools.cache
+def _instance_columns(
+    history_model: type[models.Model],
+) -> tuple[list[models.Field[Any, Any]], models.Field[Any, Any], models.Field[Any, Any], bool]:
+    """The history table's fields an instance fills (the tracked ones), its user field and
+    the field its value is prepared as, and whether it has simple-history's
+    ``history_relation``."""
+    tracked = [
+        cast("models.Field[Any, Any]", history_model._meta.get_field(f.name))
+        for f in history_model.tracked_fields  # type: ignore[attr-defined]  # set by simple-history
+    ]
+    return tracked, *_user_column(history_model), hasattr(history_model, "history_relation")
 
 
 _HISTORY_FIELDS = {"history_id", "history_date", "history_change_reason", "history_type", "history_user"}
@@ -233,20 +295,8 @@ def write_history(
         bulk_history(history_model, rows, columns, user, when)
         return
     columns["history_date"] = Value(when, output_field=models.DateTimeField())
-    user_field = cast(
-        "models.Field[Any, Any]",
-        history_model._meta.get_field(
-            "history_user"
-            if any(f.name == "history_user" for f in history_model._meta.concrete_fields)
-            else "history_user_id"
-        ),
-    )
-    columns[user_field.attname] = Value(
-        user_pk,
-        output_field=(
-            cast("models.ForeignKey[Any, Any]", user_field).target_field if user_field.is_relation else user_field
-        ),
-    )
+    user_field, user_value_field = _user_column(history_model)
+    columns[user_field.attname] = Value(user_pk, output_field=user_value_field)
     if hasattr(history_model, "history_relation"):
         columns["history_relation_id"] = F("pk")
     insert_select(history_model, rows, columns)
@@ -254,6 +304,15 @@ def write_history(
 
 def insert_select(history_model: type[models.Model], rows: models.QuerySet[Any], columns: dict[str, Any]) -> None:
     """``INSERT INTO <history> (<columns>) SELECT <expressions> FROM <rows>``."""
+    sql, params = insert_select_sql(history_model, rows, columns)
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def insert_select_sql(
+    history_model: type[models.Model], rows: models.QuerySet[Any], columns: dict[str, Any]
+) -> tuple[str, list[Any]]:
+    """The SQL and parameters of :func:`insert_select`."""
     aliases = {f"merge_h{i}": expression for i, expression in enumerate(columns.values())}
     select = rows.annotate(**aliases).values_list(*aliases)
     sql, params = select.query.get_compiler(rows.db).as_sql()
@@ -262,8 +321,61 @@ def insert_select(history_model: type[models.Model], rows: models.QuerySet[Any],
     # A concrete field always has a column.
     by_attname = {f.attname: cast(str, f.column) for f in history_model._meta.concrete_fields}
     targets = ", ".join(quote(by_attname[attname]) for attname in columns)
+    return f"INSERT INTO {quote(history_model._meta.db_table)} ({targets}) {sql}", list(params)
+
+
+#: :func:`copy_history` statements, compiled once per model, database and number of rows.
+_COPIES: dict[tuple[Any, ...], tuple[str, list[Any]] | None] = {}
+
+
+def copy_history(
+    model: type[models.Model],
+    pks: list[Any],
+    user: AbstractBaseUser | None,
+    when: datetime,
+    using: str,
+    *,
+    order_by: str = "pk",
+) -> bool:
+    """History rows (``"~"``, no reason) of the rows with these pks as they are in the
+    database now, copied by one ``INSERT ... SELECT`` compiled once per model, database
+    and number of rows, in ``order_by`` order. ``False`` (nothing written) when the
+    history table hasn't simple-history's own layout: write the history otherwise then.
+    ``True`` also when ``model`` keeps no history."""
+    history_model = history_model_for(model)
+    if history_model is None:
+        return True
+    from .locking import Param  # the bottom of the import graph, beside this module
+
+    connection = connections[using]
+    key = (model, using, connection.vendor, len(pks), order_by)
+    if key not in _COPIES:
+        statement = None
+        if writes_in_sql(history_model):
+            pk_field = model._meta.pk
+            user_field, user_value_field = _user_column(history_model)
+            columns: dict[str, Any] = {
+                f.attname: F(f.attname)
+                for f in history_model.tracked_fields  # type: ignore[attr-defined]  # set by simple-history
+            }
+            columns["history_type"] = Value("~")
+            columns["history_change_reason"] = Value(None, output_field=models.TextField())
+            columns["history_date"] = Param("when", models.DateTimeField())
+            columns[user_field.attname] = Param("user", user_value_field)
+            if hasattr(history_model, "history_relation"):
+                columns["history_relation_id"] = F("pk")
+            keys = [Param(f"pk{index}", pk_field) for index in range(len(pks))]
+            rows = model._base_manager.using(using).filter(pk__in=keys).order_by(order_by)
+            statement = insert_select_sql(history_model, rows, columns)
+        _COPIES[key] = statement
+    statement = _COPIES[key]
+    if statement is None:
+        return False
+    sql, params = statement
+    values = {"when": when, "user": getattr(user, "pk", None), **{f"pk{index}": pk for index, pk in enumerate(pks)}}
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {quote(history_model._meta.db_table)} ({targets}) {sql}", params)
+        cursor.execute(sql, Param.fill(params, values, connection))
+    return True
 
 
 def bulk_history(

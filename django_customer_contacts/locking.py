@@ -41,7 +41,9 @@ model module, so models and operations can both use it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
@@ -64,6 +66,7 @@ __all__ = [
     "lock_deleted_customer",
     "lock_email_addresses",
     "lock_for_deletion",
+    "one_round_trip",
 ]
 
 #: The name of the row writers of email addresses lock ("global" mode; per customer, with its pk).
@@ -138,6 +141,123 @@ def lock_contact(
     return customers.get(fresh.customer_id), fresh
 
 
+class Param(models.Expression):
+    """A parameter of a statement compiled once (:class:`Compiled`), filled in on each run."""
+
+    def __init__(self, name: str, output_field: models.Field[Any, Any]) -> None:
+        super().__init__(output_field=output_field)
+        self.name = name
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        return "%s", (self,)
+
+    @staticmethod
+    def fill(params: list[Any], values: dict[str, Any], connection: Any) -> list[Any]:
+        """A compiled statement's parameters with each ``Param`` replaced by its value."""
+        return [
+            param.output_field.get_db_prep_value(values[param.name], connection) if isinstance(param, Param) else param
+            for param in params
+        ]
+
+
+class Compiled:
+    """A query compiled once per process (SQL with :class:`Param` placeholders), run
+    as often as needed: what building and compiling a ``QuerySet`` would cost Python
+    on every call — several times what running a small statement costs the database —
+    is paid once. Its rows become model instances as the ``QuerySet``'s would.
+    """
+
+    def __init__(self, queryset: models.QuerySet[Any, Any], using: str) -> None:
+        compiler = queryset.query.get_compiler(using)
+        sql, params = compiler.as_sql()
+        self.model = queryset.model
+        self.sql = sql
+        self.params = list(params)
+        # The select of a plain model query: the concrete fields' columns, in order.
+        self.expressions = [col for col, _sql, _alias in compiler.select]
+        self.attnames = [col.target.attname for col in self.expressions]
+        self.converters: list[tuple[int, list[Any], Any]] | None = None
+
+    def execute(self, cursor: Any, **values: Any) -> None:
+        """Run it on ``cursor``, with the ``Param`` values given by name."""
+        cursor.execute(self.sql, Param.fill(self.params, values, cursor.db))
+
+    def instances(self, cursor: Any) -> list[Any]:
+        """The rows of its run on ``cursor``, as instances."""
+        connection = cursor.db
+        rows = cursor.fetchall()
+        if self.converters is None:
+            # Compiled for one database: its backend's converters, found once.
+            self.converters = [
+                (index, functions, expression)
+                for index, expression in enumerate(self.expressions)
+                if (
+                    functions := connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
+                )
+            ]
+        converters = self.converters
+        model, attnames, using = self.model, self.attnames, connection.alias
+        instances = []
+        for row in rows:
+            if converters:
+                row = list(row)
+                for index, functions, expression in converters:
+                    value = row[index]
+                    for function in functions:
+                        value = function(value, expression, connection)
+                    row[index] = value
+            instances.append(model.from_db(using, attnames, row))
+        return instances
+
+
+@contextmanager
+def one_round_trip(using: str) -> Iterator[None]:
+    """Send the statements run inside together, and read their results at the end:
+    psycopg 3's pipeline on PostgreSQL, where a database error is raised when the block
+    ends (a cursor's rows are read after it); elsewhere nothing changes.
+
+    The server still runs the statements one after the other, each with its own
+    snapshot: a statement after a lock sees what committed before the lock was granted.
+    """
+    connection = connections[using]
+    connection.ensure_connection()
+    pipeline = getattr(connection.connection, "pipeline", None) if connection.vendor == "postgresql" else None
+    # psycopg 3 only (``connection.pipeline``), with libpq 14 or later.
+    if pipeline is None or not import_module("psycopg").Pipeline.is_supported():
+        yield
+        return
+    with connection.wrap_database_errors, pipeline():
+        yield
+
+
+_COMPILED: dict[tuple[Any, ...], Compiled] = {}
+
+
+def _primary_statements(model: type[models.Model], using: str) -> tuple[Compiled, Compiled] | None:
+    """The customer lock and the contact-and-primary lock of
+    :func:`lock_contact_and_primary`, compiled once per model and database; ``None``
+    when the contact model's default manager filters, annotates, defers or joins (its
+    own queries then)."""
+    connection = connections[using]
+    key = ("primary", model, using, connection.vendor)
+    customer_key = ("customer", model, using, connection.vendor)
+    if key not in _COMPILED:
+        query = model._default_manager.all().query
+        if query.where or query.select_related or query.annotations or query.extra or query.deferred_loading[0]:
+            return None
+        customer_model = get_customer_model()
+        customer_pk = customer_model._meta.pk
+        contact_pk = model._meta.pk
+        customer = _for_update(customer_model._base_manager.filter(pk=Param("customer", customer_pk)), using, True)
+        mine = model._default_manager.filter(
+            models.Q(pk=Param("contact", contact_pk)) | models.Q(is_primary=True),
+            customer_id=Param("customer", model._meta.get_field("customer").target_field),  # type: ignore[union-attr]
+        )
+        _COMPILED[customer_key] = Compiled(customer, using)
+        _COMPILED[key] = Compiled(_for_update(mine, using, True).order_by("pk"), using)
+    return _COMPILED[customer_key], _COMPILED[key]
+
+
 def lock_contact_and_primary(
     contact: AbstractContact, using: str, queryset: models.QuerySet[Any] | None = None
 ) -> tuple[models.Model | None, AbstractContact | None, AbstractContact | None]:
@@ -153,11 +273,23 @@ def lock_contact_and_primary(
     ``queryset`` defaults to every contact, through the default manager. Call inside
     ``transaction.atomic(using=using)``.
     """
+    statements = _primary_statements(get_contact_model(), using) if queryset is None else None
+    if statements is not None:
+        customer_lock, contacts_lock = statements
+        with connections[using].cursor() as cursor:
+            customer_lock.execute(cursor, customer=contact.customer_id)
+            customers = {row.pk: row for row in customer_lock.instances(cursor)}
+            contacts_lock.execute(cursor, customer=contact.customer_id, contact=contact.pk)
+            rows = contacts_lock.instances(cursor)
+    else:
+        customers = lock_customers([contact.customer_id], using)
+        mine = (queryset or get_contact_model()._default_manager.all()).filter(
+            models.Q(pk=contact.pk) | models.Q(is_primary=True), customer_id=contact.customer_id
+        )
+        rows = list(_for_update(mine, using, True).order_by("pk"))
     if queryset is None:
         queryset = get_contact_model()._default_manager.all()
-    customers = lock_customers([contact.customer_id], using)
-    mine = queryset.filter(models.Q(pk=contact.pk) | models.Q(is_primary=True), customer_id=contact.customer_id)
-    found = {row.pk: row for row in _for_update(mine, using, True).order_by("pk")}
+    found = {row.pk: row for row in rows}
     fresh = found.pop(contact.pk, None)
     if fresh is None:
         customer, fresh = lock_contact(contact, using, queryset, no_key=True)

@@ -288,17 +288,11 @@ def _plan_relations(
     """
     plans = [RelationPlan(relation) for relation in relations]
     main_primary: set[int] = set()
-    rows: list[tuple[Any, ...]] = []
-    connection = connections[using]
     contacts = [main, *duplicates]
-    for sql, template in _plan_statements(relations, len(duplicates), content_types, using):
-        params = [p.value(contacts, connection) if isinstance(p, _KeyMarker) else p for p in template]
-        # One fetchall(): Django's iterator would fetch (and convert) 100 rows at a time.
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows.extend(cursor.fetchall())
-
     owners = [{str(relation.key(dup)): dup.pk for dup in duplicates} for relation in relations]
+    rows = _read_plan(relations, contacts, content_types, using, list_drops=True)
+    if rows is None:  # a list of dropped links cut short: read them one by one
+        rows = cast("list[tuple[Any, ...]]", _read_plan(relations, contacts, content_types, using, list_drops=False))
     # int() for the common integer keys: this runs once per row.
     read_pk: list[Callable[[Any], Any]] = [
         int if is_integer_field(r.model._meta.pk) else r.model._meta.pk.to_python for r in relations
@@ -322,7 +316,9 @@ def _plan_relations(
             clashes.append((relation, dup_pk))
         (plan.dropped if flags & _DROP else plan.moved).setdefault(dup_pk, []).append(pk)
         if row is not None and (flags & _DROP or relation.is_contact_point):
-            plan.rows.setdefault(dup_pk, []).append(_row_values(relation.model, row))
+            plan.rows.setdefault(dup_pk, []).append(
+                row if isinstance(row, _Values) else _row_values(relation.model, row)
+            )
         elif row is not None:
             plan.stamps[pk] = _row_values(relation.model, row)
         if flags & _PRIMARY and not flags & _DROP:
@@ -389,6 +385,47 @@ def _plan_relations(
     return plans
 
 
+def _read_plan(
+    relations: list[Relation],
+    contacts: list[AbstractContact],
+    content_types: list[int],
+    using: str,
+    *,
+    list_drops: bool,
+) -> list[tuple[Any, ...]] | None:
+    """The plan's rows, with each listed row of dropped links (``_LIST | _DROP``)
+    turned into one row per link, its whole row put together from its keys; ``None``
+    when such a list was cut short (MariaDB's ``group_concat_max_len``)."""
+    connection = connections[using]
+    rows: list[tuple[Any, ...]] = []
+    for sql, template in _plan_statements(relations, len(contacts) - 1, content_types, using, list_drops):
+        params = [p.value(contacts, connection) if isinstance(p, _KeyMarker) else p for p in template]
+        # One fetchall(): Django's iterator would fetch (and convert) 100 rows at a time.
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows.extend(cursor.fetchall())
+    if not list_drops:
+        return rows
+    owners = [{str(relation.key(dup)): dup for dup in contacts[1:]} for relation in relations]
+    read: list[tuple[Any, ...]] = []
+    for row in rows:
+        index, pk, owner, other, flags, _row = row
+        if flags & _LIST and flags & _DROP:
+            pks, others = _int_list(pk), _int_list(other)
+            if len(pks) != flags // _COUNT or len(others) != len(pks):
+                return None
+            relation = relations[index]
+            dup = owners[index].get(owner) or owners[index][str(relation.field.to_python(owner))]
+            key = relation.key(dup)
+            read.extend(
+                (index, one, owner, one_other, _DROP, _link_row(relation, one, key, one_other))
+                for one, one_other in zip(pks, others, strict=True)
+            )
+        else:
+            read.append(row)
+    return read
+
+
 def _int_list(text: str | bytes) -> list[int]:
     if isinstance(text, bytes):
         text = text.decode()
@@ -445,7 +482,7 @@ def _keys(relation: Relation, duplicates: int) -> tuple[_Key, list[_Key]]:
 
 
 def _plan_statements(
-    relations: list[Relation], duplicates: int, content_types: list[int], using: str
+    relations: list[Relation], duplicates: int, content_types: list[int], using: str, list_drops: bool = True
 ) -> list[tuple[str, list[Any]]]:
     """The statements that read the plan (one, unless a database limit splits it), as
     SQL and parameters with the contacts' keys left as ``_KeyMarker``.
@@ -463,6 +500,7 @@ def _plan_statements(
         duplicates,
         tuple(content_types),
         tuple((r.model._meta.label_lower, r.field.attname) for r in relations),
+        list_drops,
     )
     statements = _STATEMENTS.get(shape)
     if statements is not None:
@@ -470,7 +508,7 @@ def _plan_statements(
     branches = [
         branch
         for index, relation in enumerate(relations)
-        for branch in _plan_branches(index, relation, duplicates, content_types, using)
+        for branch in _plan_branches(index, relation, duplicates, content_types, using, list_drops)
     ]
     # Whether main has a primary email/phone (it keeps its own): read here, after the
     # locks, not with them — a statement that waited for a lock sees other tables as
@@ -608,8 +646,30 @@ def _row_json(model: type[models.Model], fields: list[models.Field[Any, Any]] | 
     )
 
 
+def _keys_are_the_row(relation: Relation) -> bool:
+    """Whether a relation's rows hold nothing but their pk, the contact's key and the
+    other side's (a many-to-many link table): the whole row is then known from its keys."""
+    other = relation.other_field
+    if other is None or not isinstance(relation.field, models.ForeignKey):
+        return False
+    if not is_integer_field(relation.field.target_field):  # the record keeps integers as read
+        return False
+    fields = {f.attname for f in relation.model._meta.concrete_fields}
+    return fields == {relation.model._meta.pk.attname, relation.field.attname, other.attname}
+
+
+class _Values(dict[str, Any]):
+    """A row's values as ``_row_values`` returns them, put together in Python."""
+
+
+def _link_row(relation: Relation, pk: int, owner: Any, other: int) -> _Values:
+    """A link row from its keys (see ``_keys_are_the_row``): integers, as read."""
+    other_field = cast("models.Field[Any, Any]", relation.other_field)
+    return _Values({relation.model._meta.pk.attname: pk, relation.field.attname: owner, other_field.attname: other})
+
+
 def _plan_branches(
-    index: int, relation: Relation, duplicates: int, content_types: list[int], using: str
+    index: int, relation: Relation, duplicates: int, content_types: list[int], using: str, list_drops: bool = True
 ) -> list[models.QuerySet[models.Model, tuple[Any, ...]]]:
     """The duplicates' rows of one relation; then, apart, those that collide.
 
@@ -654,10 +714,10 @@ def _plan_branches(
         )
         return selected
 
-    if _listed(relation, using):
-        # One row per duplicate: the database reads the rows, Python splits one text.
+    def listed(queryset: models.QuerySet[models.Model], flags: int) -> models.QuerySet[models.Model, tuple[Any, ...]]:
+        """One row per duplicate: the database reads the rows, Python splits one text."""
         other_column = relation.other_field.attname if relation.other_field else None
-        listed = rows.values(relation.field.attname).annotate(
+        lists = queryset.values(relation.field.attname).annotate(
             merge_relation=Value(index, output_field=models.IntegerField()),
             merge_pk=_KeyList("pk"),
             # An aggregate, not the column: grouped by the column alone, the rows come
@@ -665,17 +725,25 @@ def _plan_branches(
             merge_owner=Cast(models.Min(relation.field.attname), text),
             merge_other=_KeyList(other_column) if other_column else Value(None, text),
             merge_flags=ExpressionWrapper(
-                Value(_LIST) + models.Count("pk") * Value(_COUNT), output_field=models.IntegerField()
+                Value(_LIST | flags) + models.Count("pk") * Value(_COUNT), output_field=models.IntegerField()
             ),
             merge_row=ExpressionWrapper(Value(None), output_field=models.TextField()),
         )
-        branches = [listed.values_list(*_COLUMNS).order_by()]
+        selected: models.QuerySet[models.Model, tuple[Any, ...]] = lists.values_list(*_COLUMNS).order_by()
+        return selected
+
+    if _listed(relation, using):
+        branches = [listed(rows, 0)]
     else:
         primary = _flag(Q(is_primary=True), _PRIMARY) if relation.is_contact_point else Value(0)
         branches = [branch(rows, primary, row)]
     drop = _collision(relation, duplicates, content_types, one_to_one=False)
     if drop is not None:
-        branches.append(branch(rows.filter(drop), Value(_DROP), _row_json(relation.model)))
+        if list_drops and _listed(relation, using) and _keys_are_the_row(relation):
+            # A link row is its keys: listed too, and put together in Python (_link_row).
+            branches.append(listed(rows.filter(drop), _DROP))
+        else:
+            branches.append(branch(rows.filter(drop), Value(_DROP), _row_json(relation.model)))
     clash = _collision(relation, duplicates, content_types, one_to_one=True)
     if clash is not None:
         branches.append(branch(rows.filter(clash), Value(_CLASH), Value(None)))
