@@ -422,33 +422,35 @@ def _dismissed(pks: Iterable[Any]) -> set[tuple[str, str]]:
 
 
 def _scored_groups(queryset: models.QuerySet[AbstractContact], min_score: float) -> list[DuplicateGroup]:
-    blocks = _blocks(queryset, MATCH_KEY_FIELDS)
+    blocks = _blocks(queryset, MATCH_KEY_FIELDS, pairing=NAME_KEYS)
+    # A birthday too many contacts of a customer share is a placeholder: as good as
+    # none, so their name keys pair them too (asked for again; seldom needed).
+    placeholders = [
+        (customer, key)
+        for (kind, customer, key), holders in blocks.items()
+        if kind == "match_birthday" and len(holders) > MAX_BLOCK
+    ]
+    if placeholders:
+        blocks = _blocks(queryset, MATCH_KEY_FIELDS, pairing=NAME_KEYS, unborn=placeholders)
     pairs: set[tuple[Any, Any]] = set()
     # A value too many contacts of a customer share (a placeholder birthday, a
     # switchboard number) pairs no one, and is no evidence when they are compared.
     common: dict[Any, set[tuple[str, Any]]] = defaultdict(set)
-    birthdays = blocks.birthdays
-    for (kind, _customer, _key), holders in blocks.items():
-        if kind == "match_birthday" and len(holders) > MAX_BLOCK:
-            for pk in holders:  # a placeholder: as good as no birthday
-                birthdays.pop(pk, None)
-    add_pair = pairs.add
+    unborn = blocks.unborn
     for (kind, _customer, key), holders in blocks.items():
         size = len(holders)
         if size == 2:  # most blocks: one pair
             a, b = holders
-            if kind not in NAME_KEYS or a not in birthdays or b not in birthdays:
-                add_pair((a, b) if a < b else (b, a))
+            pairs.add((a, b) if a < b else (b, a))
         elif size <= MAX_BLOCK:
             if kind in NAME_KEYS:
                 # Two contacts with different birthdays are not one person, but for an
                 # address or a number in common (their own blocks); two with the same
                 # birthday share its block. A name key pairs a contact without a
                 # birthday (or with a placeholder, see above) with the others.
-                unborn = sorted(pk for pk in holders if pk not in birthdays)
-                born = [pk for pk in holders if pk in birthdays]
-                pairs.update(itertools.combinations(unborn, 2))
-                pairs.update((a, b) if a < b else (b, a) for a in unborn for b in born)
+                alone = sorted(pk for pk in holders if pk in unborn)
+                pairs.update(itertools.combinations(alone, 2))
+                pairs.update((a, b) if a < b else (b, a) for a in alone for b in holders if b not in unborn)
             else:
                 pairs.update(itertools.combinations(sorted(holders), 2))
         elif kind in ("match_birthday", "email", "phone"):
@@ -559,108 +561,119 @@ def _exact_groups(queryset: models.QuerySet[AbstractContact]) -> list[DuplicateG
 # -- the database work ---------------------------------------------------------------------
 
 
-def _blocks(queryset: models.QuerySet[AbstractContact], key_fields: Sequence[str]) -> _Blocks:
+def _blocks(
+    queryset: models.QuerySet[AbstractContact],
+    key_fields: Sequence[str],
+    *,
+    pairing: Sequence[str] = (),
+    unborn: Iterable[tuple[Any, str]] = (),
+) -> _Blocks:
     """Who shares which key: ``(kind, customer pk, key) -> contact pks``, in one query.
 
     ``kind`` is a key field of the contact, ``"email"`` or ``"phone"``; only keys that
-    more than one contact of a customer holds (each counted by customer and key with a
-    window function, ``COUNT(*) OVER (PARTITION BY …)``: one pass over the index of
-    customer and key, or over the addresses and numbers joined to their contacts).
+    more than one contact of a customer holds. Each is counted by customer and key with
+    ``GROUP BY … HAVING COUNT(*) > 1``, its holders joined into one text
+    (``string_agg``, ``GROUP_CONCAT``): a row per key shared, not per holder, and no
+    window function (MariaDB writes every row of a window to a temporary table: two to
+    three times the time of grouping).
+
+    ``pairing``: key fields whose keys only matter when a contact that holds one has no
+    birthday (a name key: two contacts with birthdays are paired by their birthday's
+    key): only those keys come back, with those contacts in ``blocks.unborn``.
+    ``unborn``: ``(customer pk, birthday key)`` pairs to take for no birthday too.
     """
     using = queryset.db
     connection = connections[using]
+    quote = connection.ops.quote_name
     scope = queryset.order_by()
+    pk_field = queryset.model._meta.pk
+    # Holders are joined by commas: neither integers nor UUIDs have one.
+    separator = "," if isinstance(pk_field, models.IntegerField | models.AutoField | models.UUIDField) else "\x1f"
+    concat = functools.partial(_concat, connection.vendor, separator)
+    binary = "CAST({} AS BINARY)" if connection.vendor == "mysql" else "{}"  # not by collation
     parts: list[str] = []
     params: list[Any] = []
     kinds: list[str] = []  # the kind of key each part of the query answers, by its number
+    unborn = list(unborn)
 
-    def add(kind: str, template: str, *parts_sql: models.QuerySet[Any]) -> None:
-        compiled = [part.query.get_compiler(using).as_sql() for part in parts_sql]
-        parts.append(template.format(*(sql for sql, _params in compiled), number=len(kinds)))
-        params.extend(param for _sql, part_params in compiled for param in part_params)
+    def add(kind: str, template: str, part_sql: models.QuerySet[Any], around: Sequence[Any] = ()) -> None:
+        """``around``: the parameters of the select list's and the ``HAVING``'s condition."""
+        sql, part_params = part_sql.query.get_compiler(using).as_sql()
+        parts.append(template.format(sql, number=len(kinds)))
+        params.extend((*around, *part_params, *around))
         kinds.append(kind)
 
-    quote = connection.ops.quote_name
     try:
         for name in key_fields:
             members = scope.exclude(**{name: ""}).values(
                 m_pk=F("pk"), m_customer=F("customer_id"), m_key=F(name), m_birthday=F("match_birthday")
             )
-            if name in MATCH_KEY_FIELDS:
-                # Each contact holding a key another contact of its customer holds: the
-                # contacts counted by customer and key in one pass over the index of
-                # customer and key (an EXISTS per contact reads the index twice; a GROUP
-                # BY of the whole table joined back was slower on MariaDB).
-                counted = members.annotate(m_count=Window(Count("pk"), partition_by=[F("customer_id"), F(name)]))
-                add(
-                    name,
-                    "SELECT {number}, m.m_pk, m.m_customer, m.m_key, m.m_birthday FROM ({0}) m WHERE m.m_count > 1",
-                    counted,
-                )
-                continue
-            # A key without an index of its own with the customer (name_key): the keys
-            # more than one contact of a customer holds, grouped, then joined back. (An
-            # EXISTS would go through the customer's index on SQLite: quadratic in the
-            # contacts of one customer.)
-            shared = (
-                scope.exclude(**{name: ""})
-                .values(g_customer=F("customer_id"), g_key=F(name))
-                .annotate(g_count=Count("pk"))
-                .filter(g_count__gt=1)
-                .values("g_customer", "g_key")
-            )
+            having, unborn_holders, around = "", "NULL", []
+            if name in pairing:
+                # A contact without a birthday (or with one too many share, ``unborn``).
+                condition = " OR ".join(["m.m_birthday = ''", *["(m.m_customer = %s AND m.m_birthday = %s)"] * len(unborn)])
+                unborn_holders = concat(f"CASE WHEN {condition} THEN m.m_pk END")
+                having = f" AND SUM(CASE WHEN {condition} THEN 1 ELSE 0 END) > 0"
+                around = [value for pair in unborn for value in pair]
             add(
                 name,
-                "SELECT {number}, m.m_pk, m.m_customer, m.m_key, m.m_birthday FROM ({0}) m "
-                "JOIN ({1}) g ON g.g_customer = m.m_customer AND g.g_key = m.m_key",
+                f"SELECT {{number}}, m.m_customer, MIN(m.m_key), {concat('m.m_pk')}, {unborn_holders} "
+                f"FROM ({{0}}) m GROUP BY m.m_customer, {binary.format('m.m_key')} HAVING COUNT(*) > 1{having}",
                 members,
-                shared,
+                around,
             )
         contacts = scope.values(s_pk=F("pk"), s_customer=F("customer_id"))
         for kind, model, column in (("email", ContactEmail, "email_normalized"), ("phone", ContactPhone, "number")):
             table = quote(model._meta.db_table)
             key = quote(cast(str, cast("models.Field[Any, Any]", model._meta.get_field(column)).column))
             contact_id = quote(cast(str, cast("models.Field[Any, Any]", model._meta.get_field("contact")).column))
-            # Addresses and numbers another contact of the same customer holds: the
-            # rows counted by customer and value, in one pass (most values held twice
-            # in the table are held by contacts of different customers). MySQL and
-            # MariaDB compare them by collation, which may count a few spellings as
-            # one: the blocks are made of exact values below.
+            # Addresses and numbers another contact of the same customer holds.
             add(
                 kind,
-                f"SELECT {{number}}, x.c_pk, x.c_customer, x.c_key, '' FROM ("
-                f"SELECT p.{contact_id} AS c_pk, s.s_customer AS c_customer, p.{key} AS c_key, "
-                f"COUNT(*) OVER (PARTITION BY s.s_customer, p.{key}) AS c_count "
-                f"FROM {table} p JOIN ({{0}}) s ON s.s_pk = p.{contact_id} WHERE p.{key} <> ''"
-                f") x WHERE x.c_count > 1",
+                f"SELECT {{number}}, s.s_customer, MIN(p.{key}), {concat(f'p.{contact_id}')}, NULL "
+                f"FROM {table} p JOIN ({{0}}) s ON s.s_pk = p.{contact_id} WHERE p.{key} <> '' "
+                f"GROUP BY s.s_customer, {binary.format(f'p.{key}')} HAVING COUNT(*) > 1",
                 contacts,
             )
     except EmptyResultSet:  # queryset.none()
         return _Blocks()
     if not parts:
         return _Blocks()
-    blocks = _Blocks()
-    to_pk = _converter(queryset.model._meta.pk)
-    to_customer = _converter(queryset.model._meta.get_field("customer").target_field)
-    birthdays = blocks.birthdays
+    sql = " UNION ALL ".join(parts)
+    if connection.vendor == "mysql":
+        # Room for a key's holders, whatever the server's default (MySQL's is 1,024 bytes).
+        if connection.mysql_is_mariadb:  # type: ignore[attr-defined]
+            sql = f"SET STATEMENT group_concat_max_len = 1073741824 FOR {sql}"
+        else:
+            sql = sql.replace("SELECT", "SELECT /*+ SET_VAR(group_concat_max_len = 1073741824) */", 1)
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
-    # A row per contact and key shared: the loop below is most of this function's
-    # time, so it does no more than it must (integer keys come from the drivers as ints).
-    if to_pk is None and to_customer is None:
-        for number, pk, customer_id, key, birthday in rows:
-            blocks[kinds[number], customer_id, key].append(pk)
-            if birthday:
-                birthdays[pk] = birthday
-        return blocks
-    to_pk, to_customer = to_pk or _same, to_customer or _same
-    for number, pk, customer_id, key, birthday in rows:
-        pk = to_pk(pk)
-        blocks[kinds[number], to_customer(customer_id), key].append(pk)
-        if birthday:
-            birthdays[pk] = birthday
+    blocks = _Blocks()
+    to_customer = _converter(queryset.model._meta.get_field("customer").target_field) or _same
+    holders_of = _splitter(pk_field, separator)
+    for number, customer_id, key, holders, unborn_holders in rows:
+        blocks[kinds[number], to_customer(customer_id), key] = holders_of(holders)
+        if unborn_holders:
+            blocks.unborn.update(holders_of(unborn_holders))
     return blocks
+
+
+def _concat(vendor: str, separator: str, expression: str) -> str:
+    """SQL joining ``expression``'s values of a group into one text (``NULL`` ones left out)."""
+    if vendor == "postgresql":
+        return f"STRING_AGG(CAST({expression} AS text), '{separator}')"
+    if vendor == "mysql":
+        return f"GROUP_CONCAT({expression} SEPARATOR '{separator}')"
+    return f"GROUP_CONCAT({expression}, '{separator}')"
+
+
+def _splitter(pk_field: Any, separator: str) -> Any:
+    """A function from a joined text of pks (:func:`_concat`) to the list of them."""
+    if isinstance(pk_field, models.IntegerField | models.AutoField):
+        return lambda text: list(map(int, text.split(separator)))
+    to_pk = pk_field.to_python
+    return lambda text: [to_pk(value) for value in text.split(separator)]
 
 
 def _converter(model_field: Any) -> Any:
@@ -674,13 +687,13 @@ def _same(value: Any) -> Any:
     return value
 
 
-class _Blocks(defaultdict[tuple[str, Any, Any], list[Any]]):
-    """``_blocks()``' answer: ``(kind, customer pk, key) -> contact pks``; ``birthdays``,
-    the birthday keys of the contacts in the name keys' blocks."""
+class _Blocks(dict[tuple[str, Any, Any], list[Any]]):
+    """``_blocks()``' answer: ``(kind, customer pk, key) -> contact pks``; ``unborn``,
+    the contacts without a birthday in the blocks of its ``pairing`` keys."""
 
     def __init__(self) -> None:
-        super().__init__(list)
-        self.birthdays: dict[Any, str] = {}
+        super().__init__()
+        self.unborn: set[Any] = set()
 
 
 @dataclass(frozen=True)
