@@ -49,6 +49,7 @@ from django.db import IntegrityError, connections, models, transaction
 from django.db.models import Count, F, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
+from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE
 from django.utils.translation import gettext as _
 
 from . import get_contact_model
@@ -124,17 +125,22 @@ class DuplicateLink:
 class _Loader:
     """Reads, on first use, what the groups of one search show: names, then instances."""
 
-    def __init__(self, queryset: models.QuerySet[AbstractContact], names: dict[Any, str] | None) -> None:
+    def __init__(self, queryset: models.QuerySet[AbstractContact], records: _Records | None) -> None:
         self.queryset = queryset
         self.pks: list[Any] = []
-        self._names = names
+        self._records = records  # the values the names are made of, when read already
+        self._names: dict[Any, str] | None = None
         self._contacts: dict[Any, AbstractContact] | None = None
 
     def names(self) -> dict[Any, str]:
         if self._names is None:
-            rows = _values_by_pk(self.queryset, self.pks, ["pk", "title", "first_name", "middle_name", "last_name"])
             name = _Namer(self.queryset.model)
-            self._names = {row["pk"]: name(row) for row in rows}
+            if self._records is not None:
+                rows = self._records.rows
+                self._names = {pk: name(*rows[pk]) for pk in self.pks}
+            else:
+                values = _values_by_pk(self.queryset, self.pks, ["pk", *_NAME_COLUMNS])
+                self._names = {pk: name(*row) for pk, *row in values}
         return self._names
 
     def contacts(self) -> dict[Any, AbstractContact]:
@@ -507,7 +513,7 @@ def _scored_groups(queryset: models.QuerySet[AbstractContact], min_score: float)
         members[new] = ma + mb
         members.pop(old, None)
         linked[new] = [*linked.pop(ra, []), *linked.pop(rb, []), (a, b)]
-    loader = _Loader(queryset, found.names(queryset.model, (pk for ids in members.values() for pk in ids)))
+    loader = _Loader(queryset, found)
     groups = []
     for top, ids in members.items():
         links = tuple(DuplicateLink(a, b, scores[a, b], (records[a], records[b])) for a, b in sorted(linked[top]))
@@ -704,11 +710,11 @@ class _Records:
 
     persons: dict[Any, Person]
     customers: dict[Any, Any]
-    rows: dict[Any, dict[str, Any]]
+    #: ``(title, first_name, middle_name, last_name)``
+    rows: dict[Any, tuple[str, str, str, str]]
 
-    def names(self, model: type[models.Model], pks: Iterable[Any]) -> dict[Any, str]:
-        name = _Namer(model)
-        return {pk: name(self.rows[pk]) for pk in pks}
+
+_NAME_COLUMNS = ["title", "first_name", "middle_name", "last_name"]
 
 
 def _records(
@@ -719,9 +725,7 @@ def _records(
     ``common``: by pk, the ``(kind, key)`` values too many contacts share to count.
     """
     common = common or {}
-    rows = _values_by_pk(
-        queryset, pks, ["pk", "customer_id", "title", "first_name", "middle_name", "last_name", "birthday"]
-    )
+    rows = _values_by_pk(queryset, pks, ["pk", "customer_id", *_NAME_COLUMNS, "birthday"])
     emails: dict[Any, list[str]] = defaultdict(list)
     for contact_id, address in _points(ContactEmail, queryset.db, pks, ["contact_id", "email_normalized"]):
         emails[contact_id].append(address)
@@ -730,33 +734,48 @@ def _records(
     for contact_id, number, kind in _points(ContactPhone, queryset.db, pks, ["contact_id", "e164", "kind"]):
         phones[contact_id].append((number, kind))
     found = _Records({}, {}, {})
-    for row in rows:
-        pk = row["pk"]
+    persons, customers, names = found.persons, found.customers, found.rows
+    build = Person.build
+    no_points: tuple[Any, ...] = ()
+    for pk, customer_id, title, first_name, middle_name, last_name, birthday in rows:
+        addresses, numbers = emails.get(pk, no_points), phones.get(pk, no_points)
         ignored = common.get(pk)
-        birthday, addresses, numbers = row["birthday"], emails.get(pk, ()), phones.get(pk, ())
         if ignored:
             if any(kind == "match_birthday" for kind, _key in ignored):
                 birthday = None
             addresses = [address for address in addresses if ("email", address) not in ignored]
             numbers = [(number, kind) for number, kind in numbers if ("phone", number) not in ignored]
-        found.persons[pk] = Person.build(
-            pk, row["first_name"], row["middle_name"], row["last_name"], birthday, addresses, numbers, normalized=True
-        )
-        found.customers[pk] = row["customer_id"]
-        found.rows[pk] = row
+        persons[pk] = build(pk, first_name, middle_name, last_name, birthday, addresses, numbers, normalized=True)
+        customers[pk] = customer_id
+        names[pk] = (title, first_name, middle_name, last_name)
     return found
 
 
 class _Namer:
-    """``display_name`` of rows of values, the model's own rule, without an instance per row."""
+    """``display_name`` from the values of a contact's names, the model's own rule,
+    without an instance per contact (nor any, when the model keeps the app's rule)."""
 
     def __init__(self, model: type[models.Model]) -> None:
-        self.shell = cast("AbstractContact", model())
+        from .models import AbstractContact
 
-    def __call__(self, row: dict[str, Any]) -> str:
+        self.shell = cast("AbstractContact", model())
+        own = model.display_name is AbstractContact.display_name and model.full_name is AbstractContact.full_name  # type: ignore[attr-defined]
+        titles = cast("models.Field[Any, Any]", model._meta.get_field("title"))
+        # The app's rule, as AbstractContact.display_name spells it: the titles' labels
+        # in the active language, read once.
+        self.titles: dict[Any, str] | None = (
+            {value: str(label) for value, label in titles.flatchoices} if own else None
+        )
+
+    def __call__(self, title: str, first_name: str, middle_name: str, last_name: str) -> str:
+        titles = self.titles
+        if titles is not None:
+            label = titles.get(title, title) if title else ""
+            parts = (first_name, middle_name, last_name)
+            full = " ".join(" ".join(part.split()) for part in parts if part and part.strip())
+            return f"{label} {full}" if label and full else label or full
         shell = self.shell
-        shell.title, shell.first_name = row["title"], row["first_name"]
-        shell.middle_name, shell.last_name = row["middle_name"], row["last_name"]
+        shell.title, shell.first_name, shell.middle_name, shell.last_name = title, first_name, middle_name, last_name
         return shell.display_name
 
 
@@ -767,8 +786,8 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 
 def _pk_filter(queryset: models.QuerySet[Any], column: str, pks: Sequence[Any]) -> Iterator[models.QuerySet[Any]]:
     """``queryset`` filtered on ``column`` in ``pks``: on PostgreSQL with one array
-    parameter (psycopg parses each of thousands of placeholders otherwise), elsewhere in
-    batches the database takes."""
+    parameter (psycopg parses each of thousands of placeholders otherwise); elsewhere
+    integers written into the query, other pks as parameters in batches the database takes."""
     if connections[queryset.db].vendor == "postgresql":
         if all(type(pk) is int for pk in pks):
             # One text parameter the server reads as an array: psycopg would quote each
@@ -778,6 +797,11 @@ def _pk_filter(queryset: models.QuerySet[Any], column: str, pks: Sequence[Any]) 
         else:
             yield queryset.filter(**{f"{column}__in": RawSQL("SELECT unnest(%s)", [list(pks)])})
         return
+    if all(type(pk) is int for pk in pks):
+        # Integers written into the query: no parameter to check, quote and send apiece.
+        for chunk in _chunks(pks, 100_000):
+            yield queryset.filter(**{f"{column}__in": RawSQL(",".join(map(str, chunk)), [])})
+        return
     size = min(connections[queryset.db].features.max_query_params or 10_000, 10_000) - 10
     for chunk in _chunks(pks, size):
         yield queryset.filter(**{f"{column}__in": chunk})
@@ -785,21 +809,28 @@ def _pk_filter(queryset: models.QuerySet[Any], column: str, pks: Sequence[Any]) 
 
 def _values_by_pk(
     queryset: models.QuerySet[AbstractContact], pks: Sequence[Any], names: list[str]
-) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
+) -> list[Sequence[Any]]:
+    rows: list[Sequence[Any]] = []
     for part in _pk_filter(queryset.order_by(), "pk", pks):
-        rows.extend(part.values(*names))
+        rows.extend(_fetched(part.values_list(*names), len(pks)))
     return rows
 
 
-def _points(model: type[models.Model], using: str, pks: Sequence[Any], names: list[str]) -> list[tuple[Any, ...]]:
-    rows: list[tuple[Any, ...]] = []
+def _points(model: type[models.Model], using: str, pks: Sequence[Any], names: list[str]) -> list[Sequence[Any]]:
+    rows: list[Sequence[Any]] = []
     points = model._default_manager.using(using).order_by()
     if "e164" in names:
         points = points.annotate(e164=Cast("number", output_field=models.CharField()))
     for part in _pk_filter(points, "contact_id", pks):
-        rows.extend(part.values_list(*names))
+        rows.extend(_fetched(part.values_list(*names), len(pks)))
     return rows
+
+
+def _fetched(queryset: models.QuerySet[Any], expected: int) -> Iterator[Sequence[Any]]:
+    """The rows of a ``values_list()``, read in one go rather than in the ORM's chunks of
+    100 (a search reads tens of thousands), the backend's converters applied."""
+    compiler = queryset.query.get_compiler(queryset.db)
+    return cast("Iterator[Sequence[Any]]", compiler.results_iter(chunk_size=max(expected, GET_ITERATOR_CHUNK_SIZE)))
 
 
 def _contacts_by_pk(queryset: models.QuerySet[AbstractContact], pks: Sequence[Any]) -> dict[Any, AbstractContact]:
