@@ -40,13 +40,13 @@ import functools
 import gc
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connections, models, transaction
-from django.db.models import Count, F, Window
+from django.db.models import F
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE
@@ -571,7 +571,7 @@ def _blocks(
     queryset: models.QuerySet[AbstractContact],
     key_fields: Sequence[str],
     *,
-    pairing: Sequence[str] = (),
+    pairing: Collection[str] = (),
     unborn: Iterable[tuple[Any, str]] = (),
 ) -> _Blocks:
     """Who shares which key: ``(kind, customer pk, key) -> contact pks``, in one query.
@@ -617,7 +617,9 @@ def _blocks(
             having, unborn_holders, around = "", "NULL", []
             if name in pairing:
                 # A contact without a birthday (or with one too many share, ``unborn``).
-                condition = " OR ".join(["m.m_birthday = ''", *["(m.m_customer = %s AND m.m_birthday = %s)"] * len(unborn)])
+                condition = " OR ".join(
+                    ["m.m_birthday = ''", *["(m.m_customer = %s AND m.m_birthday = %s)"] * len(unborn)]
+                )
                 unborn_holders = concat(f"CASE WHEN {condition} THEN m.m_pk END")
                 having = f" AND SUM(CASE WHEN {condition} THEN 1 ELSE 0 END) > 0"
                 around = [value for pair in unborn for value in pair]
@@ -763,9 +765,7 @@ class _Namer:
         titles = cast("models.Field[Any, Any]", model._meta.get_field("title"))
         # The app's rule, as AbstractContact.display_name spells it: the titles' labels
         # in the active language, read once.
-        self.titles: dict[Any, str] | None = (
-            {value: str(label) for value, label in titles.flatchoices} if own else None
-        )
+        self.titles: dict[Any, str] | None = {value: str(label) for value, label in titles.flatchoices} if own else None
 
     def __call__(self, title: str, first_name: str, middle_name: str, last_name: str) -> str:
         titles = self.titles
