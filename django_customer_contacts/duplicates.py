@@ -601,6 +601,7 @@ def _blocks(
     params: list[Any] = []
     kinds: list[str] = []  # the kind of key each part of the query answers, by its number
     unborn = list(unborn)
+    customer_field = queryset.model._meta.get_field("customer").target_field
 
     def add(kind: str, template: str, part_sql: models.QuerySet[Any], around: Sequence[Any] = ()) -> None:
         """``around``: the parameters of the select list's and the ``HAVING``'s condition."""
@@ -622,7 +623,11 @@ def _blocks(
                 )
                 unborn_holders = concat(f"CASE WHEN {condition} THEN m.m_pk END")
                 having = f" AND SUM(CASE WHEN {condition} THEN 1 ELSE 0 END) > 0"
-                around = [value for pair in unborn for value in pair]
+                around = [
+                    value
+                    for customer, key in unborn
+                    for value in (customer_field.get_db_prep_value(customer, connection), key)
+                ]
             add(
                 name,
                 f"SELECT {{number}}, m.m_customer, MIN(m.m_key), {concat('m.m_pk')}, {unborn_holders} "
@@ -658,7 +663,7 @@ def _blocks(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     blocks = _Blocks()
-    to_customer = _converter(queryset.model._meta.get_field("customer").target_field) or _same
+    to_customer = _converter(customer_field) or _same
     holders_of = _splitter(pk_field, separator)
     for number, customer_id, key, holders, unborn_holders in rows:
         blocks[kinds[number], to_customer(customer_id), key] = holders_of(holders)
