@@ -4,6 +4,7 @@
     python benchmarks/duplicates_benchmark.py --db mariadb --contacts 100000 --big 20000
     python benchmarks/duplicates_benchmark.py --db postgres --contacts 1000000 --legacy-timeout 120
     CUSTOMER_CONTACTS_TEST_DB_NAME=dupes_100k python benchmarks/duplicates_benchmark.py --keep  # again: no writing
+    python benchmarks/duplicates_benchmark.py --db postgres --contacts 100000 --copies 10 --keep  # 1,000,000
 
 The contacts are ``duplicates_data.generate()``'s (names from common and rare ones,
 birthdays, an email and a mobile each mostly, families sharing a landline, a third of
@@ -13,6 +14,11 @@ many contacts (20,000): its blocks are the largest. Times are the best of
 ``--repeat`` runs, each of the whole call that a list page makes — the candidate
 query, the comparisons, the groups with their names — and, apart, reading the model
 instances of every group (``group.contacts``), which only a caller that asks pays for.
+
+``--copies`` N writes the ``--contacts`` through the ORM once, then copies customers,
+contacts, addresses and numbers N - 1 times more in SQL (``INSERT … SELECT`` with the
+ids shifted): N times the contacts in N times the customers, alike, in minutes rather
+than the ORM's hour for a million.
 
 "0.1 exact" is the previous release's detection (``legacy_duplicates.py``: its
 recursive grouping query and ``in_bulk()``), run once under a statement timeout of
@@ -105,6 +111,50 @@ def populate(contacts: int, per_customer: int, big: int, batch: int = 5_000) -> 
             ContactPhone.objects.bulk_create(phones)
 
 
+def copy_in_sql(copies: int) -> None:
+    """Customers, contacts, addresses and numbers copied ``copies - 1`` times more, each
+    copy's ids shifted past the previous ones' (``INSERT … SELECT``, one per table and copy)."""
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    from django_customer_contacts import get_contact_model, get_customer_model
+    from django_customer_contacts.models import ContactEmail, ContactPhone
+
+    quote = connection.ops.quote_name
+    tables = [
+        (get_customer_model(), {}),
+        (get_contact_model(), {"customer": 0}),
+        (ContactEmail, {"contact": 1}),
+        (ContactPhone, {"contact": 1}),
+    ]
+    with connection.cursor() as cursor:
+        shifts = []
+        for model, _fks in tables:
+            cursor.execute(f"SELECT MAX({quote(model._meta.pk.column)}) FROM {quote(model._meta.db_table)}")
+            shifts.append(cursor.fetchone()[0] or 0)
+        for copy in range(1, copies):
+            for number, (model, fks) in enumerate(tables):
+                columns, values = [], []
+                for field in model._meta.concrete_fields:
+                    if getattr(field, "generated", False):
+                        continue
+                    column = quote(field.column)
+                    columns.append(column)
+                    if field.primary_key:
+                        values.append(f"{column} + {shifts[number] * copy}")
+                    elif field.name in fks:
+                        values.append(f"{column} + {shifts[fks[field.name]] * copy}")
+                    else:
+                        values.append(column)
+                table = quote(model._meta.db_table)
+                cursor.execute(
+                    f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(values)} FROM {table} "
+                    f"WHERE {quote(model._meta.pk.column)} <= {shifts[number]}"
+                )
+        for sql in connection.ops.sequence_reset_sql(no_style(), [model for model, _fks in tables]):
+            cursor.execute(sql)
+
+
 def best_of(repeat: int, call):
     best, result = None, None
     for _ in range(repeat):
@@ -153,6 +203,7 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--per-customer", type=int, default=10)
     parser.add_argument("--big", type=int, default=0, help="also one customer with this many contacts")
+    parser.add_argument("--copies", type=int, default=1, help="the --contacts this many times (see above)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
         "--names", choices=["large", "small"], default="large", help="name vocabulary (see duplicates_data.py)"
@@ -180,6 +231,8 @@ def main() -> None:
         start = time.perf_counter()
         if not get_contact_model().objects.exists():
             populate(args.contacts, args.per_customer, args.big)
+            if args.copies > 1:
+                copy_in_sql(args.copies)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute("VACUUM ANALYZE")  # as autovacuum leaves a table: index-only scans work
@@ -193,7 +246,8 @@ def main() -> None:
         total = get_contact_model().objects.count()
         print(
             f"{connection.vendor} {connection.Database.__name__}: {total:,} contacts "
-            f"({args.contacts:,} by {args.per_customer}{f' + one customer with {args.big:,}' if args.big else ''}) "
+            f"({args.contacts:,} by {args.per_customer}{f' + one customer with {args.big:,}' if args.big else ''}"
+            f"{f', {args.copies} times' if args.copies > 1 else ''}) "
             f"written (or kept) in {time.perf_counter() - start:.0f} s",
             flush=True,
         )

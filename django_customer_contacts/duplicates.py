@@ -40,15 +40,16 @@ import functools
 import gc
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connections, models, transaction
-from django.db.models import Count, F, Window
+from django.db.models import F
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
+from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE
 from django.utils.translation import gettext as _
 
 from . import get_contact_model
@@ -124,17 +125,22 @@ class DuplicateLink:
 class _Loader:
     """Reads, on first use, what the groups of one search show: names, then instances."""
 
-    def __init__(self, queryset: models.QuerySet[AbstractContact], names: dict[Any, str] | None) -> None:
+    def __init__(self, queryset: models.QuerySet[AbstractContact], records: _Records | None) -> None:
         self.queryset = queryset
         self.pks: list[Any] = []
-        self._names = names
+        self._records = records  # the values the names are made of, when read already
+        self._names: dict[Any, str] | None = None
         self._contacts: dict[Any, AbstractContact] | None = None
 
     def names(self) -> dict[Any, str]:
         if self._names is None:
-            rows = _values_by_pk(self.queryset, self.pks, ["pk", "title", "first_name", "middle_name", "last_name"])
             name = _Namer(self.queryset.model)
-            self._names = {row["pk"]: name(row) for row in rows}
+            if self._records is not None:
+                rows = self._records.rows
+                self._names = {pk: name(*rows[pk]) for pk in self.pks}
+            else:
+                values = _values_by_pk(self.queryset, self.pks, ["pk", *_NAME_COLUMNS])
+                self._names = {pk: name(*row) for pk, *row in values}
         return self._names
 
     def contacts(self) -> dict[Any, AbstractContact]:
@@ -422,33 +428,35 @@ def _dismissed(pks: Iterable[Any]) -> set[tuple[str, str]]:
 
 
 def _scored_groups(queryset: models.QuerySet[AbstractContact], min_score: float) -> list[DuplicateGroup]:
-    blocks = _blocks(queryset, MATCH_KEY_FIELDS)
+    blocks = _blocks(queryset, MATCH_KEY_FIELDS, pairing=NAME_KEYS)
+    # A birthday too many contacts of a customer share is a placeholder: as good as
+    # none, so their name keys pair them too (asked for again; seldom needed).
+    placeholders = [
+        (customer, key)
+        for (kind, customer, key), holders in blocks.items()
+        if kind == "match_birthday" and len(holders) > MAX_BLOCK
+    ]
+    if placeholders:
+        blocks = _blocks(queryset, MATCH_KEY_FIELDS, pairing=NAME_KEYS, unborn=placeholders)
     pairs: set[tuple[Any, Any]] = set()
     # A value too many contacts of a customer share (a placeholder birthday, a
     # switchboard number) pairs no one, and is no evidence when they are compared.
     common: dict[Any, set[tuple[str, Any]]] = defaultdict(set)
-    birthdays = blocks.birthdays
-    for (kind, _customer, _key), holders in blocks.items():
-        if kind == "match_birthday" and len(holders) > MAX_BLOCK:
-            for pk in holders:  # a placeholder: as good as no birthday
-                birthdays.pop(pk, None)
-    add_pair = pairs.add
+    unborn = blocks.unborn
     for (kind, _customer, key), holders in blocks.items():
         size = len(holders)
         if size == 2:  # most blocks: one pair
             a, b = holders
-            if kind not in NAME_KEYS or a not in birthdays or b not in birthdays:
-                add_pair((a, b) if a < b else (b, a))
+            pairs.add((a, b) if a < b else (b, a))
         elif size <= MAX_BLOCK:
             if kind in NAME_KEYS:
                 # Two contacts with different birthdays are not one person, but for an
                 # address or a number in common (their own blocks); two with the same
                 # birthday share its block. A name key pairs a contact without a
                 # birthday (or with a placeholder, see above) with the others.
-                unborn = sorted(pk for pk in holders if pk not in birthdays)
-                born = [pk for pk in holders if pk in birthdays]
-                pairs.update(itertools.combinations(unborn, 2))
-                pairs.update((a, b) if a < b else (b, a) for a in unborn for b in born)
+                alone = sorted(pk for pk in holders if pk in unborn)
+                pairs.update(itertools.combinations(alone, 2))
+                pairs.update((a, b) if a < b else (b, a) for a in alone for b in holders if b not in unborn)
             else:
                 pairs.update(itertools.combinations(sorted(holders), 2))
         elif kind in ("match_birthday", "email", "phone"):
@@ -505,7 +513,7 @@ def _scored_groups(queryset: models.QuerySet[AbstractContact], min_score: float)
         members[new] = ma + mb
         members.pop(old, None)
         linked[new] = [*linked.pop(ra, []), *linked.pop(rb, []), (a, b)]
-    loader = _Loader(queryset, found.names(queryset.model, (pk for ids in members.values() for pk in ids)))
+    loader = _Loader(queryset, found)
     groups = []
     for top, ids in members.items():
         links = tuple(DuplicateLink(a, b, scores[a, b], (records[a], records[b])) for a, b in sorted(linked[top]))
@@ -559,108 +567,126 @@ def _exact_groups(queryset: models.QuerySet[AbstractContact]) -> list[DuplicateG
 # -- the database work ---------------------------------------------------------------------
 
 
-def _blocks(queryset: models.QuerySet[AbstractContact], key_fields: Sequence[str]) -> _Blocks:
+def _blocks(
+    queryset: models.QuerySet[AbstractContact],
+    key_fields: Sequence[str],
+    *,
+    pairing: Collection[str] = (),
+    unborn: Iterable[tuple[Any, str]] = (),
+) -> _Blocks:
     """Who shares which key: ``(kind, customer pk, key) -> contact pks``, in one query.
 
     ``kind`` is a key field of the contact, ``"email"`` or ``"phone"``; only keys that
-    more than one contact of a customer holds (each counted by customer and key with a
-    window function, ``COUNT(*) OVER (PARTITION BY …)``: one pass over the index of
-    customer and key, or over the addresses and numbers joined to their contacts).
+    more than one contact of a customer holds. Each is counted by customer and key with
+    ``GROUP BY … HAVING COUNT(*) > 1``, its holders joined into one text
+    (``string_agg``, ``GROUP_CONCAT``): a row per key shared, not per holder, and no
+    window function (MariaDB writes every row of a window to a temporary table: two to
+    three times the time of grouping).
+
+    ``pairing``: key fields whose keys only matter when a contact that holds one has no
+    birthday (a name key: two contacts with birthdays are paired by their birthday's
+    key): only those keys come back, with those contacts in ``blocks.unborn``.
+    ``unborn``: ``(customer pk, birthday key)`` pairs to take for no birthday too.
     """
     using = queryset.db
     connection = connections[using]
+    quote = connection.ops.quote_name
     scope = queryset.order_by()
+    pk_field = queryset.model._meta.pk
+    # Holders are joined by commas: neither integers nor UUIDs have one.
+    separator = "," if isinstance(pk_field, models.IntegerField | models.AutoField | models.UUIDField) else "\x1f"
+    concat = functools.partial(_concat, connection.vendor, separator)
+    binary = "CAST({} AS BINARY)" if connection.vendor == "mysql" else "{}"  # not by collation
     parts: list[str] = []
     params: list[Any] = []
     kinds: list[str] = []  # the kind of key each part of the query answers, by its number
+    unborn = list(unborn)
+    customer_field = queryset.model._meta.get_field("customer").target_field
 
-    def add(kind: str, template: str, *parts_sql: models.QuerySet[Any]) -> None:
-        compiled = [part.query.get_compiler(using).as_sql() for part in parts_sql]
-        parts.append(template.format(*(sql for sql, _params in compiled), number=len(kinds)))
-        params.extend(param for _sql, part_params in compiled for param in part_params)
+    def add(kind: str, template: str, part_sql: models.QuerySet[Any], around: Sequence[Any] = ()) -> None:
+        """``around``: the parameters of the select list's and the ``HAVING``'s condition."""
+        sql, part_params = part_sql.query.get_compiler(using).as_sql()
+        parts.append(template.format(sql, number=len(kinds)))
+        params.extend((*around, *part_params, *around))
         kinds.append(kind)
 
-    quote = connection.ops.quote_name
     try:
         for name in key_fields:
             members = scope.exclude(**{name: ""}).values(
                 m_pk=F("pk"), m_customer=F("customer_id"), m_key=F(name), m_birthday=F("match_birthday")
             )
-            if name in MATCH_KEY_FIELDS:
-                # Each contact holding a key another contact of its customer holds: the
-                # contacts counted by customer and key in one pass over the index of
-                # customer and key (an EXISTS per contact reads the index twice; a GROUP
-                # BY of the whole table joined back was slower on MariaDB).
-                counted = members.annotate(m_count=Window(Count("pk"), partition_by=[F("customer_id"), F(name)]))
-                add(
-                    name,
-                    "SELECT {number}, m.m_pk, m.m_customer, m.m_key, m.m_birthday FROM ({0}) m WHERE m.m_count > 1",
-                    counted,
+            having, unborn_holders, around = "", "NULL", []
+            if name in pairing:
+                # A contact without a birthday (or with one too many share, ``unborn``).
+                condition = " OR ".join(
+                    ["m.m_birthday = ''", *["(m.m_customer = %s AND m.m_birthday = %s)"] * len(unborn)]
                 )
-                continue
-            # A key without an index of its own with the customer (name_key): the keys
-            # more than one contact of a customer holds, grouped, then joined back. (An
-            # EXISTS would go through the customer's index on SQLite: quadratic in the
-            # contacts of one customer.)
-            shared = (
-                scope.exclude(**{name: ""})
-                .values(g_customer=F("customer_id"), g_key=F(name))
-                .annotate(g_count=Count("pk"))
-                .filter(g_count__gt=1)
-                .values("g_customer", "g_key")
-            )
+                unborn_holders = concat(f"CASE WHEN {condition} THEN m.m_pk END")
+                having = f" AND SUM(CASE WHEN {condition} THEN 1 ELSE 0 END) > 0"
+                around = [
+                    value
+                    for customer, key in unborn
+                    for value in (customer_field.get_db_prep_value(customer, connection), key)
+                ]
             add(
                 name,
-                "SELECT {number}, m.m_pk, m.m_customer, m.m_key, m.m_birthday FROM ({0}) m "
-                "JOIN ({1}) g ON g.g_customer = m.m_customer AND g.g_key = m.m_key",
+                f"SELECT {{number}}, m.m_customer, MIN(m.m_key), {concat('m.m_pk')}, {unborn_holders} "
+                f"FROM ({{0}}) m GROUP BY m.m_customer, {binary.format('m.m_key')} HAVING COUNT(*) > 1{having}",
                 members,
-                shared,
+                around,
             )
         contacts = scope.values(s_pk=F("pk"), s_customer=F("customer_id"))
         for kind, model, column in (("email", ContactEmail, "email_normalized"), ("phone", ContactPhone, "number")):
             table = quote(model._meta.db_table)
             key = quote(cast(str, cast("models.Field[Any, Any]", model._meta.get_field(column)).column))
             contact_id = quote(cast(str, cast("models.Field[Any, Any]", model._meta.get_field("contact")).column))
-            # Addresses and numbers another contact of the same customer holds: the
-            # rows counted by customer and value, in one pass (most values held twice
-            # in the table are held by contacts of different customers). MySQL and
-            # MariaDB compare them by collation, which may count a few spellings as
-            # one: the blocks are made of exact values below.
+            # Addresses and numbers another contact of the same customer holds.
             add(
                 kind,
-                f"SELECT {{number}}, x.c_pk, x.c_customer, x.c_key, '' FROM ("
-                f"SELECT p.{contact_id} AS c_pk, s.s_customer AS c_customer, p.{key} AS c_key, "
-                f"COUNT(*) OVER (PARTITION BY s.s_customer, p.{key}) AS c_count "
-                f"FROM {table} p JOIN ({{0}}) s ON s.s_pk = p.{contact_id} WHERE p.{key} <> ''"
-                f") x WHERE x.c_count > 1",
+                f"SELECT {{number}}, s.s_customer, MIN(p.{key}), {concat(f'p.{contact_id}')}, NULL "
+                f"FROM {table} p JOIN ({{0}}) s ON s.s_pk = p.{contact_id} WHERE p.{key} <> '' "
+                f"GROUP BY s.s_customer, {binary.format(f'p.{key}')} HAVING COUNT(*) > 1",
                 contacts,
             )
     except EmptyResultSet:  # queryset.none()
         return _Blocks()
     if not parts:
         return _Blocks()
-    blocks = _Blocks()
-    to_pk = _converter(queryset.model._meta.pk)
-    to_customer = _converter(queryset.model._meta.get_field("customer").target_field)
-    birthdays = blocks.birthdays
+    sql = " UNION ALL ".join(parts)
+    if connection.vendor == "mysql":
+        # Room for a key's holders, whatever the server's default (MySQL's is 1,024 bytes).
+        if connection.mysql_is_mariadb:  # type: ignore[attr-defined]
+            sql = f"SET STATEMENT group_concat_max_len = 1073741824 FOR {sql}"
+        else:
+            sql = sql.replace("SELECT", "SELECT /*+ SET_VAR(group_concat_max_len = 1073741824) */", 1)
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
-    # A row per contact and key shared: the loop below is most of this function's
-    # time, so it does no more than it must (integer keys come from the drivers as ints).
-    if to_pk is None and to_customer is None:
-        for number, pk, customer_id, key, birthday in rows:
-            blocks[kinds[number], customer_id, key].append(pk)
-            if birthday:
-                birthdays[pk] = birthday
-        return blocks
-    to_pk, to_customer = to_pk or _same, to_customer or _same
-    for number, pk, customer_id, key, birthday in rows:
-        pk = to_pk(pk)
-        blocks[kinds[number], to_customer(customer_id), key].append(pk)
-        if birthday:
-            birthdays[pk] = birthday
+    blocks = _Blocks()
+    to_customer = _converter(customer_field) or _same
+    holders_of = _splitter(pk_field, separator)
+    for number, customer_id, key, holders, unborn_holders in rows:
+        blocks[kinds[number], to_customer(customer_id), key] = holders_of(holders)
+        if unborn_holders:
+            blocks.unborn.update(holders_of(unborn_holders))
     return blocks
+
+
+def _concat(vendor: str, separator: str, expression: str) -> str:
+    """SQL joining ``expression``'s values of a group into one text (``NULL`` ones left out)."""
+    if vendor == "postgresql":
+        return f"STRING_AGG(CAST({expression} AS text), '{separator}')"
+    if vendor == "mysql":
+        return f"GROUP_CONCAT({expression} SEPARATOR '{separator}')"
+    return f"GROUP_CONCAT({expression}, '{separator}')"
+
+
+def _splitter(pk_field: Any, separator: str) -> Any:
+    """A function from a joined text of pks (:func:`_concat`) to the list of them."""
+    if isinstance(pk_field, models.IntegerField | models.AutoField):
+        return lambda text: list(map(int, text.split(separator)))
+    to_pk = pk_field.to_python
+    return lambda text: [to_pk(value) for value in text.split(separator)]
 
 
 def _converter(model_field: Any) -> Any:
@@ -674,13 +700,13 @@ def _same(value: Any) -> Any:
     return value
 
 
-class _Blocks(defaultdict[tuple[str, Any, Any], list[Any]]):
-    """``_blocks()``' answer: ``(kind, customer pk, key) -> contact pks``; ``birthdays``,
-    the birthday keys of the contacts in the name keys' blocks."""
+class _Blocks(dict[tuple[str, Any, Any], list[Any]]):
+    """``_blocks()``' answer: ``(kind, customer pk, key) -> contact pks``; ``unborn``,
+    the contacts without a birthday in the blocks of its ``pairing`` keys."""
 
     def __init__(self) -> None:
-        super().__init__(list)
-        self.birthdays: dict[Any, str] = {}
+        super().__init__()
+        self.unborn: set[Any] = set()
 
 
 @dataclass(frozen=True)
@@ -691,11 +717,11 @@ class _Records:
 
     persons: dict[Any, Person]
     customers: dict[Any, Any]
-    rows: dict[Any, dict[str, Any]]
+    #: ``(title, first_name, middle_name, last_name)``
+    rows: dict[Any, tuple[str, str, str, str]]
 
-    def names(self, model: type[models.Model], pks: Iterable[Any]) -> dict[Any, str]:
-        name = _Namer(model)
-        return {pk: name(self.rows[pk]) for pk in pks}
+
+_NAME_COLUMNS = ["title", "first_name", "middle_name", "last_name"]
 
 
 def _records(
@@ -706,9 +732,7 @@ def _records(
     ``common``: by pk, the ``(kind, key)`` values too many contacts share to count.
     """
     common = common or {}
-    rows = _values_by_pk(
-        queryset, pks, ["pk", "customer_id", "title", "first_name", "middle_name", "last_name", "birthday"]
-    )
+    rows = _values_by_pk(queryset, pks, ["pk", "customer_id", *_NAME_COLUMNS, "birthday"])
     emails: dict[Any, list[str]] = defaultdict(list)
     for contact_id, address in _points(ContactEmail, queryset.db, pks, ["contact_id", "email_normalized"]):
         emails[contact_id].append(address)
@@ -717,33 +741,46 @@ def _records(
     for contact_id, number, kind in _points(ContactPhone, queryset.db, pks, ["contact_id", "e164", "kind"]):
         phones[contact_id].append((number, kind))
     found = _Records({}, {}, {})
-    for row in rows:
-        pk = row["pk"]
+    persons, customers, names = found.persons, found.customers, found.rows
+    build = Person.build
+    no_points: tuple[Any, ...] = ()
+    for pk, customer_id, title, first_name, middle_name, last_name, birthday in rows:
+        addresses, numbers = emails.get(pk, no_points), phones.get(pk, no_points)
         ignored = common.get(pk)
-        birthday, addresses, numbers = row["birthday"], emails.get(pk, ()), phones.get(pk, ())
         if ignored:
             if any(kind == "match_birthday" for kind, _key in ignored):
                 birthday = None
             addresses = [address for address in addresses if ("email", address) not in ignored]
             numbers = [(number, kind) for number, kind in numbers if ("phone", number) not in ignored]
-        found.persons[pk] = Person.build(
-            pk, row["first_name"], row["middle_name"], row["last_name"], birthday, addresses, numbers, normalized=True
-        )
-        found.customers[pk] = row["customer_id"]
-        found.rows[pk] = row
+        persons[pk] = build(pk, first_name, middle_name, last_name, birthday, addresses, numbers, normalized=True)
+        customers[pk] = customer_id
+        names[pk] = (title, first_name, middle_name, last_name)
     return found
 
 
 class _Namer:
-    """``display_name`` of rows of values, the model's own rule, without an instance per row."""
+    """``display_name`` from the values of a contact's names, the model's own rule,
+    without an instance per contact (nor any, when the model keeps the app's rule)."""
 
     def __init__(self, model: type[models.Model]) -> None:
-        self.shell = cast("AbstractContact", model())
+        from .models import AbstractContact
 
-    def __call__(self, row: dict[str, Any]) -> str:
+        self.shell = cast("AbstractContact", model())
+        own = model.display_name is AbstractContact.display_name and model.full_name is AbstractContact.full_name  # type: ignore[attr-defined]
+        titles = cast("models.Field[Any, Any]", model._meta.get_field("title"))
+        # The app's rule, as AbstractContact.display_name spells it: the titles' labels
+        # in the active language, read once.
+        self.titles: dict[Any, str] | None = {value: str(label) for value, label in titles.flatchoices} if own else None
+
+    def __call__(self, title: str, first_name: str, middle_name: str, last_name: str) -> str:
+        titles = self.titles
+        if titles is not None:
+            label = titles.get(title, title) if title else ""
+            parts = (first_name, middle_name, last_name)
+            full = " ".join(" ".join(part.split()) for part in parts if part and part.strip())
+            return f"{label} {full}" if label and full else label or full
         shell = self.shell
-        shell.title, shell.first_name = row["title"], row["first_name"]
-        shell.middle_name, shell.last_name = row["middle_name"], row["last_name"]
+        shell.title, shell.first_name, shell.middle_name, shell.last_name = title, first_name, middle_name, last_name
         return shell.display_name
 
 
@@ -754,8 +791,8 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 
 def _pk_filter(queryset: models.QuerySet[Any], column: str, pks: Sequence[Any]) -> Iterator[models.QuerySet[Any]]:
     """``queryset`` filtered on ``column`` in ``pks``: on PostgreSQL with one array
-    parameter (psycopg parses each of thousands of placeholders otherwise), elsewhere in
-    batches the database takes."""
+    parameter (psycopg parses each of thousands of placeholders otherwise); elsewhere
+    integers written into the query, other pks as parameters in batches the database takes."""
     if connections[queryset.db].vendor == "postgresql":
         if all(type(pk) is int for pk in pks):
             # One text parameter the server reads as an array: psycopg would quote each
@@ -765,6 +802,11 @@ def _pk_filter(queryset: models.QuerySet[Any], column: str, pks: Sequence[Any]) 
         else:
             yield queryset.filter(**{f"{column}__in": RawSQL("SELECT unnest(%s)", [list(pks)])})
         return
+    if all(type(pk) is int for pk in pks):
+        # Integers written into the query: no parameter to check, quote and send apiece.
+        for chunk in _chunks(pks, 100_000):
+            yield queryset.filter(**{f"{column}__in": RawSQL(",".join(map(str, chunk)), [])})
+        return
     size = min(connections[queryset.db].features.max_query_params or 10_000, 10_000) - 10
     for chunk in _chunks(pks, size):
         yield queryset.filter(**{f"{column}__in": chunk})
@@ -772,21 +814,28 @@ def _pk_filter(queryset: models.QuerySet[Any], column: str, pks: Sequence[Any]) 
 
 def _values_by_pk(
     queryset: models.QuerySet[AbstractContact], pks: Sequence[Any], names: list[str]
-) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
+) -> list[Sequence[Any]]:
+    rows: list[Sequence[Any]] = []
     for part in _pk_filter(queryset.order_by(), "pk", pks):
-        rows.extend(part.values(*names))
+        rows.extend(_fetched(part.values_list(*names), len(pks)))
     return rows
 
 
-def _points(model: type[models.Model], using: str, pks: Sequence[Any], names: list[str]) -> list[tuple[Any, ...]]:
-    rows: list[tuple[Any, ...]] = []
+def _points(model: type[models.Model], using: str, pks: Sequence[Any], names: list[str]) -> list[Sequence[Any]]:
+    rows: list[Sequence[Any]] = []
     points = model._default_manager.using(using).order_by()
     if "e164" in names:
         points = points.annotate(e164=Cast("number", output_field=models.CharField()))
     for part in _pk_filter(points, "contact_id", pks):
-        rows.extend(part.values_list(*names))
+        rows.extend(_fetched(part.values_list(*names), len(pks)))
     return rows
+
+
+def _fetched(queryset: models.QuerySet[Any], expected: int) -> Iterator[Sequence[Any]]:
+    """The rows of a ``values_list()``, read in one go rather than in the ORM's chunks of
+    100 (a search reads tens of thousands), the backend's converters applied."""
+    compiler = queryset.query.get_compiler(queryset.db)
+    return cast("Iterator[Sequence[Any]]", compiler.results_iter(chunk_size=max(expected, GET_ITERATOR_CHUNK_SIZE)))
 
 
 def _contacts_by_pk(queryset: models.QuerySet[AbstractContact], pks: Sequence[Any]) -> dict[Any, AbstractContact]:

@@ -114,21 +114,30 @@ class Person(NamedTuple):
     ) -> Person:
         """From a contact's values; ``emails`` as typed (``normalized``: as ``email_key()``
         gives them, as stored), ``phones`` as ``(e164, kind)``."""
-        first_words = fold_name(first_name).split()
-        keys = frozenset(address if normalized else email_key(address) for address in emails if address)
-        return cls(
-            pk=pk,
-            given=first_words[0] if first_words else "",
-            middle=(*first_words[1:], *fold_name(middle_name).split()),
-            surname=fold_name(last_name),
-            birthday=birthday,
-            emails=keys,
+        given, middle = _given_and_middle(first_name, middle_name)
+        if emails:
+            keys = frozenset(address if normalized else email_key(address) for address in emails if address)
             # Without a "+tag", an address is its own mailbox: most are.
-            mailboxes=frozenset(email_match_key(key, normalized=True) for key in keys)
-            if any("+" in key for key in keys)
-            else keys,
-            phones={str(number): kind for number, kind in phones if number},
-        )
+            mailboxes = (
+                frozenset(email_match_key(key, normalized=True) for key in keys)
+                if any("+" in key for key in keys)
+                else keys
+            )
+        else:
+            keys = mailboxes = _NO_EMAILS
+        numbers = {str(number): kind for number, kind in phones if number} if phones else _NO_PHONES
+        # Positional: a search builds thousands.
+        return cls(pk, given, middle, fold_name(last_name), birthday, keys, mailboxes, numbers)
+
+
+_NO_EMAILS: frozenset[str] = frozenset()
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _given_and_middle(first_name: str, middle_name: str) -> tuple[str, tuple[str, ...]]:
+    """The given name (the first name's first word, folded) and the middle names."""
+    first_words = fold_name(first_name).split()
+    return (first_words[0] if first_words else "", (*first_words[1:], *fold_name(middle_name).split()))
 
 
 W = WEIGHTS

@@ -253,6 +253,16 @@ def test_groups_need_no_model_instances_until_asked(make_customer, make_contact)
     assert len(loading) == 1
 
 
+def test_group_names_are_the_display_names(customer, make_contact):
+    first = make_contact(customer, title="dr", first_name=" Jane  Anne", last_name="Smith", birthday=BIRTHDAY)
+    second = make_contact(customer, first_name="Jane", middle_name="Anne", last_name="Smith ", birthday=BIRTHDAY)
+    third = make_contact(customer, title="prof", first_name="", last_name="", birthday=BIRTHDAY)
+    [group] = find_duplicate_contacts()
+    assert group.names == {c.pk: c.display_name for c in (first, second, third)}
+    assert group.names[first.pk] == "Dr Jane Anne Smith"
+    assert group.names[third.pk] == "Prof"
+
+
 @pytest.mark.parametrize("customers", [1, 12])
 def test_finding_takes_the_same_queries_whatever_the_number_of_groups(make_customer, make_contact, customers):
     for _ in range(customers):
