@@ -19,11 +19,12 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from itertools import islice
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import connections, models
 from django.db.models import OuterRef
 from django.http import StreamingHttpResponse
@@ -61,7 +62,47 @@ def escape_cell(value: object) -> str:
 
 def _consent_time(contact: AbstractContact) -> str:
     when = contact.marketing_consent_at
-    return when.astimezone(UTC).isoformat(timespec="seconds") if when else ""
+    return _iso_utc(when) if when else ""
+
+
+def _iso_utc(when: datetime) -> str:
+    """``2026-11-26T10:00:00+00:00``: the consent time's column."""
+    return when.astimezone(UTC).isoformat(timespec="seconds")
+
+
+class _ConsentText(models.Func):
+    """A consent time as the column writes it (:func:`_iso_utc`), written by the database."""
+
+    output_field = models.CharField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[str | int, ...]]:
+        template = """to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"')"""
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_mysql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[str | int, ...]]:
+        template = "DATE_FORMAT(%(expressions)s, '%%%%Y-%%%%m-%%%%dT%%%%H:%%%%i:%%%%s+00:00')"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[str | int, ...]]:
+        template = "strftime('%%%%Y-%%%%m-%%%%dT%%%%H:%%%%M:%%%%S+00:00', %(expressions)s)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def _consent_text(using: str) -> bool:
+    """Whether the default export may have the database write the consent time's text.
+
+    Parsing each time into a datetime and formatting it again was a fifth of the
+    export's time on PostgreSQL. The database writes the same text when it knows the
+    time in UTC: PostgreSQL's ``timestamptz`` always (with ``USE_TZ``), MySQL, MariaDB
+    and SQLite when the connection's time zone is UTC (Django's default). Elsewhere
+    each time is read as a datetime and converted.
+    """
+    connection = connections[using]
+    if not settings.USE_TZ:
+        return False
+    if connection.vendor == "postgresql":
+        return True
+    return connection.vendor in ("mysql", "sqlite") and connection.timezone_name == "UTC"
 
 
 #: The columns, headed as Mailchimp and most mailing tools map them on import.
@@ -203,16 +244,21 @@ class _ExportRow:
 
 
 def _value_tuples(
-    contacts: models.QuerySet[AbstractContact], chunk_size: int
+    contacts: models.QuerySet[AbstractContact], chunk_size: int, *, consent_text: bool = False
 ) -> Iterator[list[tuple[tuple[Any, ...], models.Model]]]:
     """Pages of (the values of :attr:`_ExportRow.fields`, the customer), read in one query.
 
     Each customer is built once per page (a customer's contacts sit together in key
-    order), from the same row: its ``str()`` is the host's to define.
+    order), from the same row: its ``str()`` is the host's to define. ``consent_text``:
+    the consent time read as the database's text of it (see :func:`_consent_text`).
     """
     customer_model = contacts.model._meta.get_field("customer").related_model
     customer_fields = [field.attname for field in customer_model._meta.concrete_fields]
-    values = contacts.values_list(*_ExportRow.fields, *(f"customer__{name}" for name in customer_fields))
+    fields: list[Any] = list(_ExportRow.fields)
+    if consent_text:
+        contacts = contacts.annotate(export_consent_text=_ConsentText("marketing_consent_at"))
+        fields[fields.index("marketing_consent_at")] = "export_consent_text"
+    values = contacts.values_list(*fields, *(f"customer__{name}" for name in customer_fields))
     width = len(_ExportRow.fields)
     customer_at = width + customer_fields.index(customer_model._meta.pk.attname)
     db = contacts.db
@@ -285,7 +331,8 @@ def _default_rows(contacts: models.QuerySet[AbstractContact], chunk_size: int) -
             return ""
         return escape_cell(value) if value[0] in first else value
 
-    for page in _value_tuples(contacts, chunk_size):
+    as_text = _consent_text(contacts.db)
+    for page in _value_tuples(contacts, chunk_size, consent_text=as_text):
         tags = _tag_names([values[0] for values, _customer in page])
         for values, customer in page:
             # _ExportRow.fields' order.
@@ -300,7 +347,7 @@ def _default_rows(contacts: models.QuerySet[AbstractContact], chunk_size: int) -
                 text(language),
                 text(", ".join(tags[pk])),
                 "yes" if consent else "no",
-                consent_at.astimezone(UTC).isoformat(timespec="seconds") if consent_at else "",
+                (consent_at if as_text else _iso_utc(consent_at)) if consent_at else "",
                 text(source),
                 str(pk),
             ]

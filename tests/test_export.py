@@ -65,6 +65,23 @@ def test_consented_export_has_mailing_tool_columns(subscriber, bystander):
     assert row["Contact ID"] == str(subscriber.pk)
 
 
+@pytest.mark.parametrize("database_writes_text", [True, False])
+def test_consent_time_is_utc_to_the_second_whatever_the_active_time_zone(subscriber, monkeypatch, database_writes_text):
+    # 23:59:58.75 in New York is the next day in UTC: the column says so, to the second.
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    when = datetime(2026, 3, 1, 23, 59, 58, 750000, tzinfo=ZoneInfo("America/New_York"))
+    get_contact_model().objects.filter(pk=subscriber.pk).update(marketing_consent_at=when)
+    if not database_writes_text:  # the datetime read and converted, as on other databases
+        monkeypatch.setattr(export, "_consent_text", lambda using: False)
+    with timezone.override("Asia/Tokyo"):
+        (row,) = parse("".join(stream_csv(consented=True)))
+    assert row["Consent Given At"] == "2026-03-02T04:59:58+00:00"
+
+
 def test_without_consented_every_active_contact_is_exported(subscriber, bystander, make_contact, customer):
     make_contact(customer, first_name="Gone", is_active=False)
     rows = parse("".join(stream_csv()))
