@@ -247,15 +247,26 @@ def _primary_statements(model: type[models.Model], using: str) -> tuple[Compiled
             return None
         customer_model = get_customer_model()
         customer_pk = customer_model._meta.pk
-        contact_pk = model._meta.pk
         customer = _for_update(customer_model._base_manager.filter(pk=Param("customer", customer_pk)), using, True)
-        mine = model._default_manager.filter(
-            models.Q(pk=Param("contact", contact_pk)) | models.Q(is_primary=True),
-            customer_id=Param("customer", model._meta.get_field("customer").target_field),  # type: ignore[union-attr]
+        mine = _contact_and_primary(
+            model._default_manager.all(),
+            Param("contact", model._meta.pk),
+            Param("customer", model._meta.get_field("customer").target_field),  # type: ignore[union-attr]
+            using,
         )
         _COMPILED[customer_key] = Compiled(customer, using)
-        _COMPILED[key] = Compiled(_for_update(mine, using, True).order_by("pk"), using)
+        _COMPILED[key] = Compiled(mine, using)
     return _COMPILED[customer_key], _COMPILED[key]
+
+
+def _contact_and_primary(
+    queryset: models.QuerySet[Any], contact: Any, customer: Any, using: str
+) -> models.QuerySet[Any]:
+    """The lock of :func:`lock_contact_and_primary`: the contact and its customer's
+    primary (the customer's rows of ``queryset``), in pk order. ``contact`` and
+    ``customer`` are their pks, or :class:`Param` of a statement compiled once."""
+    mine = queryset.filter(models.Q(pk=contact) | models.Q(is_primary=True), customer_id=customer)
+    return _for_update(mine, using, True).order_by("pk")
 
 
 def lock_contact_and_primary(
@@ -273,7 +284,10 @@ def lock_contact_and_primary(
     ``queryset`` defaults to every contact, through the default manager. Call inside
     ``transaction.atomic(using=using)``.
     """
-    statements = _primary_statements(get_contact_model(), using) if queryset is None else None
+    statements = None
+    if queryset is None:
+        queryset = get_contact_model()._default_manager.all()
+        statements = _primary_statements(queryset.model, using)
     if statements is not None:
         customer_lock, contacts_lock = statements
         with connections[using].cursor() as cursor:
@@ -283,12 +297,7 @@ def lock_contact_and_primary(
             rows = contacts_lock.instances(cursor)
     else:
         customers = lock_customers([contact.customer_id], using)
-        mine = (queryset or get_contact_model()._default_manager.all()).filter(
-            models.Q(pk=contact.pk) | models.Q(is_primary=True), customer_id=contact.customer_id
-        )
-        rows = list(_for_update(mine, using, True).order_by("pk"))
-    if queryset is None:
-        queryset = get_contact_model()._default_manager.all()
+        rows = list(_contact_and_primary(queryset, contact.pk, contact.customer_id, using))
     found = {row.pk: row for row in rows}
     fresh = found.pop(contact.pk, None)
     if fresh is None:
