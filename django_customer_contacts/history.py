@@ -24,7 +24,7 @@ the rows, which is what keeps a merge's statements flat in the number of rows.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
@@ -294,12 +294,29 @@ def write_history(
     if not writes_in_sql(history_model):
         bulk_history(history_model, rows, columns, user, when)
         return
-    columns["history_date"] = Value(when, output_field=models.DateTimeField())
+    columns.update(
+        _stamp_columns(
+            history_model,
+            Value(when, output_field=models.DateTimeField()),
+            lambda user_value_field: Value(user_pk, output_field=user_value_field),
+        )
+    )
+    insert_select(history_model, rows, columns)
+
+
+def _stamp_columns(
+    history_model: type[models.Model],
+    when: models.Expression,
+    user: Callable[[models.Field[Any, Any]], models.Expression],
+) -> dict[str, Any]:
+    """The columns of an ``INSERT ... SELECT`` that stamp each history row: its date
+    (``when``), its user (``user`` makes the expression of the pk, given the field it is
+    prepared as) and, where simple-history keeps it, the row it is the history of."""
     user_field, user_value_field = _user_column(history_model)
-    columns[user_field.attname] = Value(user_pk, output_field=user_value_field)
+    columns: dict[str, Any] = {"history_date": when, user_field.attname: user(user_value_field)}
     if hasattr(history_model, "history_relation"):
         columns["history_relation_id"] = F("pk")
-    insert_select(history_model, rows, columns)
+    return columns
 
 
 def insert_select(history_model: type[models.Model], rows: models.QuerySet[Any], columns: dict[str, Any]) -> None:
@@ -353,17 +370,19 @@ def copy_history(
         statement = None
         if writes_in_sql(history_model):
             pk_field = model._meta.pk
-            user_field, user_value_field = _user_column(history_model)
             columns: dict[str, Any] = {
                 f.attname: F(f.attname)
                 for f in history_model.tracked_fields  # type: ignore[attr-defined]  # set by simple-history
             }
             columns["history_type"] = Value("~")
             columns["history_change_reason"] = Value(None, output_field=models.TextField())
-            columns["history_date"] = Param("when", models.DateTimeField())
-            columns[user_field.attname] = Param("user", user_value_field)
-            if hasattr(history_model, "history_relation"):
-                columns["history_relation_id"] = F("pk")
+            columns.update(
+                _stamp_columns(
+                    history_model,
+                    Param("when", models.DateTimeField()),
+                    lambda user_value_field: Param("user", user_value_field),
+                )
+            )
             keys = [Param(f"pk{index}", pk_field) for index in range(len(pks))]
             rows = model._base_manager.using(using).filter(pk__in=keys).order_by(order_by)
             statement = insert_select_sql(history_model, rows, columns)
