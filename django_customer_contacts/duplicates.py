@@ -57,7 +57,7 @@ from .conf import app_settings
 from .history import history_user
 from .locking import lock_contacts, lock_customers
 from .matching import Comparison, Person, compare, score
-from .models import MATCH_KEY_FIELDS, ContactEmail, ContactPhone, DuplicateDismissal
+from .models import MATCH_KEY_FIELDS, ContactEmail, ContactPhone, DuplicateDismissal, join_names, titled_name
 from .normalize import email_key
 
 if TYPE_CHECKING:
@@ -776,9 +776,7 @@ class _Namer:
         titles = self.titles
         if titles is not None:
             label = titles.get(title, title) if title else ""
-            parts = (first_name, middle_name, last_name)
-            full = " ".join(" ".join(part.split()) for part in parts if part and part.strip())
-            return f"{label} {full}" if label and full else label or full
+            return titled_name(label, join_names(first_name, middle_name, last_name))
         shell = self.shell
         shell.title, shell.first_name, shell.middle_name, shell.last_name = title, first_name, middle_name, last_name
         return shell.display_name

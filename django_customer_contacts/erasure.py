@@ -27,6 +27,7 @@ from . import get_contact_model, get_customer_model
 from .exceptions import ErasureError, LinkedUserError
 from .locking import db_for_write, lock_contacts, lock_customer
 from .merging.undo_planner import ERASED
+from .models import join_names
 from .normalize import find_phone_numbers, parse_phone, parse_pk, phone_spellings
 
 if TYPE_CHECKING:
@@ -526,7 +527,7 @@ class _Traces:
 
         # Not the names an earlier erasure gave, and not initials: they name nobody.
         erased_names = {ERASED_NAME.format(pk=pk) for pk in self.person_ids}
-        full_names = {" ".join(" ".join(part.split()) for part in row if part and part.strip()) for row in names}
+        full_names = {join_names(*row) for row in names}
         full_names -= erased_names
         parts = {" ".join(part.split()) for row in names for part in row if part and len(part.strip()) > 1}
         parts -= erased_names

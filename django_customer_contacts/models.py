@@ -60,6 +60,16 @@ CUSTOMER_MODEL = getattr(settings, "CUSTOMER_CONTACTS_CUSTOMER_MODEL", None) or 
 CONTACT_MODEL = getattr(settings, "CUSTOMER_CONTACTS_CONTACT_MODEL", DEFAULT_CONTACT_MODEL)
 
 
+def join_names(*parts: str) -> str:
+    """Names joined by single spaces, blank ones left out: ``AbstractContact.full_name``'s rule."""
+    return " ".join(" ".join(part.split()) for part in parts if part and part.strip())
+
+
+def titled_name(title: str, full_name: str) -> str:
+    """A title's label before a full name: ``AbstractContact.display_name``'s rule."""
+    return " ".join(part for part in (title, full_name) if part)
+
+
 def primary_marker_field() -> models.GeneratedField:
     """``TRUE`` when ``is_primary`` is set, else ``NULL``: see the module docstring."""
     return models.GeneratedField(
@@ -274,8 +284,7 @@ class AbstractContact(TimeStampedModel):
     @property
     def full_name(self) -> str:
         """First, middle and last name joined by single spaces."""
-        parts = (self.first_name, self.middle_name, self.last_name)
-        return " ".join(" ".join(part.split()) for part in parts if part and part.strip())
+        return join_names(self.first_name, self.middle_name, self.last_name)
 
     @property
     def display_name(self) -> str:
@@ -283,7 +292,7 @@ class AbstractContact(TimeStampedModel):
         # The title's label alone: get_title_display() translates every choice's label.
         choices = cast("models.CharField[Any, Any]", self._meta.get_field("title")).flatchoices
         title = dict(choices).get(self.title, self.title) if self.title else ""
-        return " ".join(part for part in (str(title), self.full_name) if part)
+        return titled_name(str(title), self.full_name)
 
     # -- contact points ----------------------------------------------------------
 
