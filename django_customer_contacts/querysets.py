@@ -102,6 +102,16 @@ def numbers_ending_with(phones: models.Manager[Any], digits: str) -> models.Quer
     return phones.alias(reversed_number=reversed_number).filter(reversed_number__istartswith=digits[::-1])
 
 
+def _prefix_lookup(using: str) -> str:
+    """The lookup of the prefix rule on a stored key, which the key's index answers.
+
+    The keys are stored normalised as the term is. MariaDB and MySQL compare them in
+    the column's case-insensitive collation: there a plain ``LIKE`` (``istartswith``),
+    which the index answers (``LIKE BINARY``, Django's ``startswith`` there, it can't).
+    """
+    return "istartswith" if connections[using].vendor == "mysql" else "startswith"
+
+
 def _number_prefixes(phones: models.Manager[Any], term: str) -> list[models.QuerySet[Any, Any]]:
     """The phone numbers ``term`` names by the prefix rule (see ``ContactQuerySet.search_keys()``).
 
@@ -111,8 +121,7 @@ def _number_prefixes(phones: models.Manager[Any], term: str) -> list[models.Quer
     them by scanning the table); none when ``term`` can't be (part of) a number.
     """
     lookups = phone_search_lookups(term)
-    # A plain LIKE on MariaDB and MySQL, which the index answers (see search_keys()).
-    starts = "istartswith" if connections[phones.db].vendor == "mysql" else "startswith"
+    starts = _prefix_lookup(phones.db)
     conditions = [
         Q(**{f"number__{starts if lookup == 'startswith' else lookup}": value})
         for lookup, value in lookups
@@ -316,10 +325,7 @@ class ContactQuerySet(models.QuerySet["AbstractContact"]):
         parts: list[models.QuerySet[Any, Any]] = []
         if prefix:
             words, address = name_key(term), email_key(term)
-            # The keys are stored normalised as the term is. MariaDB and MySQL compare
-            # them in the column's case-insensitive collation: a plain LIKE, which the
-            # index answers (LIKE BINARY, Django's startswith there, it can't).
-            starts = "istartswith" if connections[self.db].vendor == "mysql" else "startswith"
+            starts = _prefix_lookup(self.db)
             if words:
                 parts.append(contacts.filter(**{f"name_key__{starts}": words}).order_by().values("pk"))
                 last = Q(last_name__istartswith=words)

@@ -732,14 +732,15 @@ def _plan_branches(
         selected: models.QuerySet[models.Model, tuple[Any, ...]] = lists.values_list(*_COLUMNS).order_by()
         return selected
 
-    if _listed(relation, using):
+    is_listed = _listed(relation, using)
+    if is_listed:
         branches = [listed(rows, 0)]
     else:
         primary = _flag(Q(is_primary=True), _PRIMARY) if relation.is_contact_point else Value(0)
         branches = [branch(rows, primary, row)]
     drop = _collision(relation, duplicates, content_types, one_to_one=False)
     if drop is not None:
-        if list_drops and _listed(relation, using) and _keys_are_the_row(relation):
+        if list_drops and is_listed and _keys_are_the_row(relation):
             # A link row is its keys: listed too, and put together in Python (_link_row).
             branches.append(listed(rows.filter(drop), _DROP))
         else:
