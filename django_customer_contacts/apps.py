@@ -1,9 +1,10 @@
 import contextlib
 from types import ModuleType
+from typing import Any
 
 from django.apps import AppConfig, apps
 from django.conf import settings
-from django.db.models.signals import pre_delete
+from django.db.models.signals import post_delete, post_init, post_save, pre_delete
 from django.utils.translation import gettext_lazy as _
 
 from .conf import DEFAULT_CONTACT_MODEL
@@ -43,6 +44,7 @@ class CustomerContactsConfig(AppConfig):
             sender=contact_model,
             dispatch_uid="customer_contacts.protect_primary_contact",
         )
+        self._connect_duplicate_store(contact_model)
         with contextlib.suppress(Exception):  # no customer model: reported by customer_contacts.E001
             pre_delete.connect(
                 lock_customer_being_deleted,
@@ -58,3 +60,16 @@ class CustomerContactsConfig(AppConfig):
                 register_contact_admin()
             register_merge_record_admin()
             register_label_admins()
+
+    def _connect_duplicate_store(self, contact_model: type[Any]) -> None:
+        """What changes a customer's duplicates says so (see ``duplicate_store``)."""
+        from . import duplicate_store
+        from .models import ContactEmail, ContactPhone, DuplicateDismissal
+
+        uid = "customer_contacts.duplicate_store"
+        post_init.connect(duplicate_store.remember_customer, sender=contact_model, dispatch_uid=f"{uid}.init")
+        for signal in (post_save, post_delete):
+            signal.connect(duplicate_store.contact_saved, sender=contact_model, dispatch_uid=f"{uid}.contact")
+            for point in (ContactEmail, ContactPhone):
+                signal.connect(duplicate_store.point_saved, sender=point, dispatch_uid=f"{uid}.{point.__name__}")
+            signal.connect(duplicate_store.dismissal_saved, sender=DuplicateDismissal, dispatch_uid=f"{uid}.dismissal")

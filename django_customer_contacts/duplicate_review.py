@@ -27,7 +27,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .duplicates import reason_label
+from .duplicates import prefetch_people, reason_label
 from .models import DuplicateDismissal
 from .services import find_duplicate_contacts, undo_dismissal
 
@@ -64,22 +64,24 @@ class GroupsPage:
 
 
 def groups_page(
-    contacts: models.QuerySet[AbstractContact],
+    customer: Any,
     number: Any,
     *,
     contact_url: ContactURL,
     merge_url: Callable[[Sequence[Any]], str],
     per_page: int = PER_PAGE,
 ) -> GroupsPage:
-    """The groups among ``contacts``, surest first (then by first contact), page ``number``.
+    """The groups among the regular contacts of ``customer`` (``None``: of every
+    customer), surest first (then by first contact), page ``number``.
 
     Each row: ``group``; ``ids`` (the contact pks, comma-separated, what "Not duplicates"
     posts); ``reasons`` (in words); ``contacts`` (``(pk, name, url)``); ``links`` (each
     linked pair: ``first`` and ``second`` names, ``score`` in percent, ``explanation``);
     ``merge_url``. No model instances are read.
     """
-    groups = sorted(find_duplicate_contacts(contacts), key=lambda group: (-group.score, group.contact_ids[0]))
+    groups = sorted(find_duplicate_contacts(customer=customer), key=lambda group: (-group.score, group.contact_ids[0]))
     page = Paginator(groups, per_page).get_page(number)
+    prefetch_people(page)  # the page's links explained: one read for all of them
     rows = []
     for group in page:
         names = group.names

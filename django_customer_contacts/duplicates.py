@@ -54,6 +54,7 @@ from django.utils.translation import gettext as _
 
 from . import get_contact_model
 from .conf import app_settings
+from .duplicate_store import note_customers, refreshing
 from .history import history_user
 from .locking import lock_contacts, lock_customers
 from .matching import Comparison, Person, compare, score
@@ -74,6 +75,7 @@ __all__ = [
     "dismiss_duplicates",
     "find_duplicate_contacts",
     "find_matches",
+    "prefetch_people",
     "reason_label",
     "rebuild_match_keys",
     "undo_dismissal",
@@ -100,21 +102,37 @@ class DuplicateLink:
     """Two contacts of a group, how likely they are one person (``score``) and why
     (``reasons``, ``explanation``, ``comparison``: worked out when first asked for)."""
 
-    def __init__(self, first_id: Any, second_id: Any, score: float, people: tuple[Person, Person]) -> None:
+    def __init__(
+        self,
+        first_id: Any,
+        second_id: Any,
+        score: float,
+        people: tuple[Person, Person] | None,
+        *,
+        reasons: frozenset[str] | None = None,
+        loader: _Loader | None = None,
+    ) -> None:
         self.first_id, self.second_id, self.score = first_id, second_id, score
-        self._people = people
+        self._people, self._reasons, self._loader = people, reasons, loader
 
     def __repr__(self) -> str:
         return f"<DuplicateLink {self.first_id} ~ {self.second_id}: {self.score:.2f}>"
 
     @functools.cached_property
     def comparison(self) -> Comparison:
-        return compare(*self._people)
+        people = self._people
+        if people is None:  # a stored answer: the two read now (with their group's, see prefetch_people)
+            assert self._loader is not None
+            persons = self._loader.people([self.first_id, self.second_id])
+            people = (persons[self.first_id], persons[self.second_id])
+        return compare(*people)
 
     @property
     def reasons(self) -> frozenset[str]:
         """What speaks for one person: a subset of :data:`REASONS`."""
-        return self.comparison.reasons
+        if self._reasons is None:
+            self._reasons = self.comparison.reasons
+        return self._reasons
 
     @property
     def explanation(self) -> str:
@@ -123,7 +141,8 @@ class DuplicateLink:
 
 
 class _Loader:
-    """Reads, on first use, what the groups of one search show: names, then instances."""
+    """Reads, on first use, what the groups of one search show: names, then instances;
+    for a stored answer, what comparing two contacts needs (``people``)."""
 
     def __init__(self, queryset: models.QuerySet[AbstractContact], records: _Records | None) -> None:
         self.queryset = queryset
@@ -131,6 +150,10 @@ class _Loader:
         self._records = records  # the values the names are made of, when read already
         self._names: dict[Any, str] | None = None
         self._contacts: dict[Any, AbstractContact] | None = None
+        #: By pk, the values too many contacts of its customer share to count (see _records).
+        self.common: dict[Any, set[tuple[str, Any]]] = {}
+        self._persons: dict[Any, Person] = {} if records is None else records.persons
+        self._wanted: set[Any] = set()
 
     def names(self) -> dict[Any, str]:
         if self._names is None:
@@ -147,6 +170,27 @@ class _Loader:
         if self._contacts is None:
             self._contacts = _contacts_by_pk(self.queryset, self.pks)
         return self._contacts
+
+    def want(self, pks: Iterable[Any]) -> None:
+        """Read these contacts' records too, the next time any are read."""
+        self._wanted.update(pk for pk in pks if pk not in self._persons)
+
+    def people(self, pks: Sequence[Any]) -> dict[Any, Person]:
+        """What comparing needs of ``pks``: read with the contacts wanted (a page's,
+        see :func:`prefetch_people`), or with every contact of the search."""
+        missing = [pk for pk in pks if pk not in self._persons]
+        if missing:
+            wanted = sorted({*missing, *(self._wanted or (pk for pk in self.pks if pk not in self._persons))})
+            self._persons.update(_records(self.queryset, wanted, self.common).persons)
+            self._wanted.clear()
+        return self._persons
+
+
+def prefetch_people(groups: Iterable[DuplicateGroup]) -> None:
+    """Read what explaining these groups' links needs in one go (a page of them), rather
+    than per group as each is explained. Free for groups found just now."""
+    for group in groups:
+        group._loader.want(group.contact_ids)
 
 
 class DuplicateGroup:
@@ -229,23 +273,39 @@ def find_duplicate_contacts(
     *,
     min_score: float | None = None,
     exact: bool | None = None,
+    customer: Any = None,
 ) -> list[DuplicateGroup]:
     """Groups of likely duplicate contacts, within each customer (see the module docstring).
 
-    ``queryset`` limits the search to some contacts (one customer's, the active ones);
-    by default every regular contact takes part (one-time contacts are left out).
-    ``min_score`` is the score a pair needs to be linked (default:
-    ``DUPLICATE_MIN_SCORE``); ``exact`` chooses exact matching (default:
-    ``DUPLICATE_MATCHING == "exact"``). Groups are ordered by their first contact's pk.
+    ``queryset`` limits the search to some contacts (the active ones, say); by default
+    every regular contact takes part (one-time contacts are left out). ``customer`` (a
+    customer or its pk) is one customer's regular contacts. ``min_score`` is the score
+    a pair needs to be linked (default: ``DUPLICATE_MIN_SCORE``); ``exact`` chooses
+    exact matching (default: ``DUPLICATE_MATCHING == "exact"``). Groups are ordered by
+    their first contact's pk.
+
+    The scored search of all regular contacts or of one customer's, with the default
+    ``min_score``, keeps each customer's answer until its contacts change
+    (``duplicate_store``): a search reads the stored groups and finds again only the
+    changed customers' ones.
     """
     model = get_contact_model()
+    customer_id = getattr(customer, "pk", customer)
+    if exact is None:
+        exact = app_settings.duplicate_matching == "exact"
+    default_score = min_score is None or min_score == app_settings.duplicate_min_score
+    if min_score is None:
+        min_score = app_settings.duplicate_min_score
     if queryset is None:
         # One-time contacts exist for one case each: not duplicates of the regular ones.
         queryset = model._default_manager.regular()
-    if exact is None:
-        exact = app_settings.duplicate_matching == "exact"
-    if min_score is None:
-        min_score = app_settings.duplicate_min_score
+        if customer_id is not None:
+            queryset = queryset.filter(customer_id=customer_id)
+        if not exact and default_score:
+            with _collector_paused():
+                return _stored_groups(queryset, customer_id, min_score)
+    elif customer_id is not None:
+        queryset = queryset.filter(customer_id=customer_id)
     with _collector_paused():
         if exact:
             return _exact_groups(queryset)
@@ -361,8 +421,8 @@ def rebuild_match_keys(queryset: models.QuerySet[AbstractContact] | None = None,
     changed = 0
     for batch in _chunks(pks, batch_size):
         with transaction.atomic(using=using):
-            customers = model._base_manager.using(using).filter(pk__in=batch).values_list("customer_id", flat=True)
-            lock_customers(set(customers), using)
+            customers = set(model._base_manager.using(using).filter(pk__in=batch).values_list("customer_id", flat=True))
+            lock_customers(customers, using)
             contacts = lock_contacts(batch, using)
             stale = []
             for contact in contacts.values():
@@ -371,6 +431,9 @@ def rebuild_match_keys(queryset: models.QuerySet[AbstractContact] | None = None,
                 if [getattr(contact, name) for name in MATCH_KEY_FIELDS] != before:
                     stale.append(contact)
             model._base_manager.using(using).bulk_update(stale, MATCH_KEY_FIELDS)
+            # Rows written around save() may have changed more than the keys: each
+            # customer's stored duplicates are found again.
+            note_customers(customers, using)
             changed += len(stale)
     return changed
 
@@ -514,10 +577,54 @@ def _scored_groups(queryset: models.QuerySet[AbstractContact], min_score: float)
         members.pop(old, None)
         linked[new] = [*linked.pop(ra, []), *linked.pop(rb, []), (a, b)]
     loader = _Loader(queryset, found)
+    loader.common = common
     groups = []
     for top, ids in members.items():
         links = tuple(DuplicateLink(a, b, scores[a, b], (records[a], records[b])) for a, b in sorted(linked[top]))
         groups.append(DuplicateGroup(tuple(sorted(ids)), found.customers[top], None, links, loader))
+    loader.pks = [pk for group in groups for pk in group.contact_ids]
+    return sorted(groups, key=lambda group: group.contact_ids[0])
+
+
+#: Past this many customers to find again, the search covers all of them at once.
+_WHOLE_SEARCH = 500
+
+
+def _stored_groups(
+    contacts: models.QuerySet[AbstractContact], customer_id: Any, min_score: float
+) -> list[DuplicateGroup]:
+    """The scored search of ``contacts`` (every regular contact, or ``customer_id``'s),
+    through the stored answers (``duplicate_store``): the changed customers' groups
+    found again with :func:`_scored_groups`, the others read back."""
+    using = contacts.db
+    with refreshing(customer_id, min_score, using) as answers:
+        if answers.stale:
+            scope = contacts
+            stale = sorted(answers.stale, key=str)
+            if customer_id is None and len(stale) <= _WHOLE_SEARCH:
+                parts = list(_pk_filter(contacts, "customer_id", stale))
+                scope = parts[0] if len(parts) == 1 else contacts
+            found = _scored_groups(scope, min_score)
+            common = found[0]._loader.common if found else {}
+            for group in found:
+                if group.customer_id in answers.stale:
+                    answers.add(
+                        group.customer_id,
+                        [(link.first_id, link.second_id, link.score, link.reasons) for link in group.links],
+                        {pk: common[pk] for pk in group.contact_ids if pk in common},
+                    )
+    loader = _Loader(contacts.model._default_manager.using(using).regular(), None)
+    groups = []
+    for customer, links, common in answers.groups():
+        ids: set[Any] = set()
+        reasons: set[str] = set()
+        made = []
+        for first, second, value, why in links:
+            ids.update((first, second))
+            reasons.update(why)
+            made.append(DuplicateLink(first, second, value, None, reasons=why, loader=loader))
+        loader.common.update(common)
+        groups.append(DuplicateGroup(tuple(sorted(ids)), customer, frozenset(reasons), tuple(made), loader))
     loader.pks = [pk for group in groups for pk in group.contact_ids]
     return sorted(groups, key=lambda group: group.contact_ids[0])
 

@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from . import get_contact_model, get_customer_model
+from .duplicate_store import note_customers
 from .exceptions import ErasureError, LinkedUserError
 from .locking import db_for_write, lock_contacts, lock_customer
 from .merging.undo_planner import ERASED
@@ -151,6 +152,7 @@ def anonymize_contact(
         traces = _erasable_traces(model, pk, fresh, using, unlink_user=unlink_user)
         if fresh is not None:
             _erase_row(fresh, user=user, unlink_user=unlink_user, using=using)
+            note_customers([fresh.customer_id], using)
         traces.erase(fresh)
 
     if fresh is None:

@@ -887,6 +887,57 @@ class NamedLock(models.Model):  # noqa: DJ008 (never shown)
         verbose_name_plural = _("locks")
 
 
+class DuplicateScan(models.Model):  # noqa: DJ008 (never shown)
+    """Duplicate detection's answer for one customer, kept until its contacts change.
+
+    ``groups`` holds the groups ``find_duplicate_contacts()`` found among the customer's
+    regular contacts, as JSON (see ``duplicate_store``), found with ``min_score`` by the
+    matching of ``version``. A row that no :class:`DuplicateChange` of its customer
+    follows is current; the search finds the groups of the other customers again.
+    """
+
+    # No constraint: storing an answer takes no lock on the customer's row, which the
+    # writers of its contacts lock first (a deleted customer's row is deleted with it).
+    customer = models.OneToOneField(
+        CUSTOMER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("customer"),
+    )
+    version = models.PositiveSmallIntegerField(default=0)
+    min_score = models.FloatField(default=0.0)
+    groups = models.TextField(blank=True, default="")
+
+    class Meta:
+        verbose_name = _("duplicate search")
+        verbose_name_plural = _("duplicate searches")
+
+
+class DuplicateChange(models.Model):  # noqa: DJ008 (never shown)
+    """A customer's contacts changed since its :class:`DuplicateScan` was made.
+
+    Written by every change that can change the customer's duplicates, in the writer's
+    transaction (an INSERT: it waits for no lock and takes none another writer needs);
+    deleted by the search that found the groups again having seen the change.
+    ``customer`` is no constraint: a deleted customer's rows are deleted as seen.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    customer = models.ForeignKey(
+        CUSTOMER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("customer"),
+    )
+
+    class Meta:
+        verbose_name = _("contacts changed")
+        verbose_name_plural = _("contacts changed")
+
+
 class DuplicateDismissal(models.Model):
     """Two contacts staff said are not the same person ("Not duplicates").
 

@@ -16,7 +16,15 @@ from django.contrib.contenttypes.models import ContentType
 from simple_history.models import HistoricalChanges
 
 from django_customer_contacts import get_contact_model
-from django_customer_contacts.models import ContactEmail, ContactPhone, MergeRecord, NotificationCategory, Tag
+from django_customer_contacts.models import (
+    ContactEmail,
+    ContactPhone,
+    DuplicateChange,
+    DuplicateScan,
+    MergeRecord,
+    NotificationCategory,
+    Tag,
+)
 from django_customer_contacts.services import merge_contacts
 
 SWAPPED = settings.CUSTOMER_CONTACTS_CONTACT_MODEL != "customer_contacts.Contact"
@@ -194,11 +202,13 @@ def table_rows():
 
 
 def data_rows():
-    """Every table but history and merge records (which a merge and its undo add to)."""
+    """Every table but history, merge records (which a merge and its undo add to) and
+    duplicate detection's bookkeeping (the customer's "contacts changed" notes)."""
+    bookkeeping = {MergeRecord._meta.label, DuplicateChange._meta.label, DuplicateScan._meta.label}
     return {
         label: rows
         for label, rows in table_rows().items()
-        if not issubclass(apps.get_model(label), HistoricalChanges) and label != MergeRecord._meta.label
+        if not issubclass(apps.get_model(label), HistoricalChanges) and label not in bookkeeping
     }
 
 

@@ -69,4 +69,5 @@ def test_query_count_is_the_same_for_1_or_5_duplicates(make_customer, make_conta
 def test_a_merge_without_related_rows_takes_a_handful_of_queries(make_customer, make_contact, shared):
     customer = make_customer()
     main, dup = make_contact(customer), make_contact(customer)
-    assert count_queries(main, [dup]) <= 9
+    # (One of them notes that the customer's contacts changed: see duplicate_store.)
+    assert count_queries(main, [dup]) <= 10

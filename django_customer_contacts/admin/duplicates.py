@@ -53,12 +53,8 @@ class DuplicatesView:
             return HttpResponseRedirect(self._url("duplicates"))
         if request.GET.get("dismissed"):
             return self.dismissed(request, customer)
-        # Not the changelist's queryset: its annotations are for the list, not the search.
-        contacts = self.model._default_manager.regular()
-        if customer is not None:
-            contacts = contacts.filter(customer_id=customer.pk)
         found = groups_page(
-            contacts,
+            customer,
             request.GET.get("page"),
             contact_url=lambda pk: self._url("change", pk),
             merge_url=lambda ids: f"{self._url('merge')}?{urlencode({'ids': ','.join(str(pk) for pk in ids)})}",

@@ -176,6 +176,8 @@ def save_main(plan: MergePlan) -> None:
     main.skip_history_when_saving = True  # type: ignore[attr-defined]
     try:
         # TimeStampedModel adds ``modified`` to a non-empty list; main is touched either way.
+        # Its post_save also notes that the customer's contacts changed (duplicate_store):
+        # the duplicates' rows are deleted and moved in SQL, without signals.
         main.save(update_fields=fields or ["modified"])
     finally:
         del main.skip_history_when_saving  # type: ignore[attr-defined]

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import history
+from ..duplicate_store import note_customers
 from ..exceptions import UnmergeConflictError, UnmergeError
 from ..locking import db_for_write
 from ..models import MergeRecord
@@ -116,6 +117,8 @@ def unmerge(
                 if relation_undo:
                     move_back(relation_undo, plan, user, now)
             write_contact_history(plan, user, now)
+            # Rows written with update() and bulk_create(): no signal says so.
+            note_customers([plan.main.customer_id], using)
             contacts_unmerged.send(
                 sender=type(plan.main),
                 contact=plan.main,

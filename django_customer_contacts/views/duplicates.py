@@ -42,7 +42,7 @@ class DuplicatesView(CustomerPageMixin):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         contacts = self.contacts()
         groups = groups_page(
-            contacts.regular(),
+            self.customer,
             request.GET.get("page"),
             contact_url=self.contact_url,
             merge_url=self.merge_url,
