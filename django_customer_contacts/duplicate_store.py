@@ -30,14 +30,15 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, cast
+from typing import Any, NamedTuple
 
+from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
 
 from . import get_contact_model, get_customer_model
 from .models import DuplicateChange, DuplicateScan, NamedLock
 
-__all__ = ["VERSION", "Answers", "note_contacts", "note_customers", "refreshing"]
+__all__ = ["VERSION", "Answers", "Found", "note_contacts", "note_customers", "refreshing"]
 
 #: The matching the stored groups were found by; raised when scores or groups change.
 VERSION = 1
@@ -60,26 +61,14 @@ def note_customers(customer_ids: Iterable[Any], using: str) -> None:
 
 def note_contacts(contact_ids: Iterable[Any], using: str) -> None:
     """These contacts changed (by pk): their customers' stored groups are found again.
-    One ``INSERT … SELECT``: the customers are read where they are written."""
+
+    The customers are read with a plain ``SELECT`` (a snapshot on MariaDB), not in the
+    ``INSERT``: an ``INSERT … SELECT`` would lock the contacts' rows, out of the app's
+    lock order for a writer that doesn't hold them."""
     ids = [pk for pk in {*contact_ids} if pk is not None]
-    if not ids:
-        return
-    model = get_contact_model()
-    connection = connections[using]
-    quote = connection.ops.quote_name
-    meta = model._meta
-    customer_column = cast("models.Field[Any, Any]", meta.get_field("customer")).column
-    pk_field = meta.pk
-    assert pk_field is not None
-    params = [pk_field.get_db_prep_value(pk, connection) for pk in ids]
-    change_column = cast("models.Field[Any, Any]", DuplicateChange._meta.get_field("customer")).column
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(DuplicateChange._meta.db_table)} ({quote(cast(str, change_column))}) "
-            f"SELECT DISTINCT {quote(cast(str, customer_column))} FROM {quote(meta.db_table)} "
-            f"WHERE {quote(cast(str, pk_field.column))} IN ({', '.join(['%s'] * len(params))})",
-            params,
-        )
+    if ids:
+        contacts = get_contact_model()._base_manager.using(using).filter(pk__in=ids)
+        note_customers(contacts.values_list("customer_id", flat=True), using)
 
 
 # Signal receivers (connected in AppConfig.ready()).
@@ -101,7 +90,11 @@ def contact_saved(sender: type[models.Model], instance: Any, using: str, **kwarg
 
 def point_saved(sender: type[models.Model], instance: Any, using: str, **kwargs: Any) -> None:
     """``post_save``/``post_delete`` of email addresses and phone numbers."""
-    note_contacts([instance.contact_id], using)
+    contact = instance._state.fields_cache.get("contact")  # add_email() and forms set it
+    if contact is not None and contact.pk == instance.contact_id:
+        note_customers([contact.customer_id], using)
+    else:
+        note_contacts([instance.contact_id], using)
 
 
 def dismissal_saved(sender: type[models.Model], instance: Any, using: str, **kwargs: Any) -> None:
@@ -112,7 +105,7 @@ def dismissal_saved(sender: type[models.Model], instance: Any, using: str, **kwa
     for text in (instance.first_contact_id, instance.second_contact_id):
         try:
             contacts.append(pk_field.to_python(text))
-        except Exception:
+        except ValidationError:  # not a pk of this model: names no contact
             continue
     note_contacts(contacts, using)
 
@@ -123,52 +116,72 @@ def dismissal_saved(sender: type[models.Model], instance: Any, using: str, **kwa
 Link = tuple[Any, Any, float, frozenset[str]]
 
 
+#: A contact's names as stored: ``(title, first_name, middle_name, last_name)``.
+Names = tuple[str, str, str, str]
+
+
+class Found(NamedTuple):
+    """A customer's groups, stored or found: each group's links, and by contact its names
+    and the values too many contacts of the customer share to count as evidence."""
+
+    customer_id: Any
+    groups: list[list[Link]]
+    names: dict[Any, Names]
+    common: dict[Any, set[tuple[str, Any]]]
+
+
 class Answers:
-    """What :func:`refreshing` read: ``stored``, the current answers by customer;
-    ``stale``, the customers whose groups are to be found again and given to :meth:`add`."""
+    """What :func:`refreshing` read: the current answers by customer, and ``stale``,
+    the customers whose groups are to be found again and given to :meth:`add`."""
 
     def __init__(self, pk_field: Any) -> None:
         self.stale: set[Any] = set()
         self._texts: dict[Any, str] = {}
-        self._found: dict[Any, list[Any]] = {}
-        self._common: dict[Any, dict[str, list[list[str]]]] = {}
+        self._found: dict[Any, dict[str, Any]] = {}  # by stale customer, what to store
         self._seen: list[Any] = []
-        self._to_pk = (lambda value: value) if isinstance(pk_field, models.IntegerField) else pk_field.to_python
+        integer = isinstance(pk_field, models.IntegerField)
+        self._to_pk = (lambda value: value) if integer else pk_field.to_python  # JSON keeps integers
+        self._key_to_pk = int if integer else pk_field.to_python  # an object's keys are text
 
-    def add(self, customer_id: Any, links: Iterable[Link], common: dict[Any, set[tuple[str, Any]]]) -> None:
-        """One group found for a stale customer: its links, and by contact the values too
-        many contacts of the customer share to count as evidence."""
-        self._found.setdefault(customer_id, []).append(
-            [[first, second, score, _bits(reasons)] for first, second, score, reasons in links]
-        )
-        ignored = self._common.setdefault(customer_id, {})
-        for pk, values in common.items():
-            ignored[str(pk)] = sorted([kind, str(key)] for kind, key in values)
+    def add(self, found: Found) -> None:
+        """The groups found for a stale customer."""
+        data: dict[str, Any] = {
+            "g": [
+                [[first, second, score, _bits(reasons)] for first, second, score, reasons in links]
+                for links in found.groups
+            ],
+            "n": {str(pk): list(names) for pk, names in found.names.items()},
+        }
+        if found.common:
+            data["c"] = {
+                str(pk): sorted([kind, str(key)] for kind, key in values) for pk, values in found.common.items()
+            }
+        self._found[found.customer_id] = data
 
-    def groups(self) -> Iterator[tuple[Any, list[Link], dict[Any, set[tuple[str, Any]]]]]:
-        """Every group, stored or found: ``(customer pk, links, common values by contact)``."""
-        to_pk = self._to_pk
+    def customers(self) -> Iterator[Found]:
+        """Every customer's groups, stored or found."""
+        to_pk, key_to_pk = self._to_pk, self._key_to_pk
         for customer_id, text in self._texts.items():
             data = json.loads(text)
-            common = {
-                to_pk(key): {(kind, value) for kind, value in values} for key, values in data.get("c", {}).items()
-            }
-            for links in data["g"]:
-                yield (
-                    customer_id,
-                    [(to_pk(first), to_pk(second), score, _reasons(bits)) for first, second, score, bits in links],
-                    common,
-                )
+            yield Found(
+                customer_id,
+                [
+                    [(to_pk(first), to_pk(second), score, _reasons(bits)) for first, second, score, bits in links]
+                    for links in data["g"]
+                ],
+                {key_to_pk(key): tuple(values) for key, values in data["n"].items()},
+                {
+                    key_to_pk(key): {(kind, value) for kind, value in values}
+                    for key, values in data.get("c", {}).items()
+                },
+            )
 
     def _store(self, min_score: float, using: str) -> None:
         """Store the stale customers' answers; forget the change notes read."""
         ordered = sorted(self.stale, key=str)
         for customer_id in ordered:
             if customer_id in self._found:
-                data: dict[str, Any] = {"g": self._found[customer_id]}
-                if self._common.get(customer_id):
-                    data["c"] = self._common[customer_id]
-                self._texts[customer_id] = json.dumps(data, separators=(",", ":"))
+                self._texts[customer_id] = json.dumps(self._found[customer_id], separators=(",", ":"))
         scans = DuplicateScan._base_manager.using(using)
         for chunk in _chunks(ordered, 500):
             scans.filter(customer_id__in=chunk).delete()

@@ -54,7 +54,7 @@ from django.utils.translation import gettext as _
 
 from . import get_contact_model
 from .conf import app_settings
-from .duplicate_store import note_customers, refreshing
+from .duplicate_store import Found, note_customers, refreshing
 from .history import history_user
 from .locking import lock_contacts, lock_customers
 from .matching import Comparison, Person, compare, score
@@ -144,10 +144,16 @@ class _Loader:
     """Reads, on first use, what the groups of one search show: names, then instances;
     for a stored answer, what comparing two contacts needs (``people``)."""
 
-    def __init__(self, queryset: models.QuerySet[AbstractContact], records: _Records | None) -> None:
+    def __init__(
+        self,
+        queryset: models.QuerySet[AbstractContact],
+        records: _Records | None,
+        rows: dict[Any, tuple[str, str, str, str]] | None = None,
+    ) -> None:
         self.queryset = queryset
         self.pks: list[Any] = []
-        self._records = records  # the values the names are made of, when read already
+        #: By pk, the values the names are made of, when read already (or stored).
+        self.rows = records.rows if records is not None else rows
         self._names: dict[Any, str] | None = None
         self._contacts: dict[Any, AbstractContact] | None = None
         #: By pk, the values too many contacts of its customer share to count (see _records).
@@ -158,8 +164,8 @@ class _Loader:
     def names(self) -> dict[Any, str]:
         if self._names is None:
             name = _Namer(self.queryset.model)
-            if self._records is not None:
-                rows = self._records.rows
+            rows = self.rows
+            if rows is not None:
                 self._names = {pk: name(*rows[pk]) for pk in self.pks}
             else:
                 values = _values_by_pk(self.queryset, self.pks, ["pk", *_NAME_COLUMNS])
@@ -604,27 +610,40 @@ def _stored_groups(
             if customer_id is None and len(stale) <= _WHOLE_SEARCH:
                 parts = list(_pk_filter(contacts, "customer_id", stale))
                 scope = parts[0] if len(parts) == 1 else contacts
-            found = _scored_groups(scope, min_score)
-            common = found[0]._loader.common if found else {}
-            for group in found:
+            by_customer: dict[Any, list[DuplicateGroup]] = defaultdict(list)
+            for group in _scored_groups(scope, min_score):
                 if group.customer_id in answers.stale:
-                    answers.add(
-                        group.customer_id,
-                        [(link.first_id, link.second_id, link.score, link.reasons) for link in group.links],
-                        {pk: common[pk] for pk in group.contact_ids if pk in common},
+                    by_customer[group.customer_id].append(group)
+            for customer, found in by_customer.items():
+                # The search read the names and the too-common values of its candidates.
+                common, names = found[0]._loader.common, cast("dict[Any, Any]", found[0]._loader.rows)
+                members = [pk for group in found for pk in group.contact_ids]
+                answers.add(
+                    Found(
+                        customer,
+                        [
+                            [(link.first_id, link.second_id, link.score, link.reasons) for link in group.links]
+                            for group in found
+                        ],
+                        {pk: names[pk] for pk in members},
+                        {pk: common[pk] for pk in members if pk in common},
                     )
-    loader = _Loader(contacts.model._default_manager.using(using).regular(), None)
+                )
+    rows: dict[Any, tuple[str, str, str, str]] = {}
+    loader = _Loader(contacts.model._default_manager.using(using).regular(), None, rows)
     groups = []
-    for customer, links, common in answers.groups():
-        ids: set[Any] = set()
-        reasons: set[str] = set()
-        made = []
-        for first, second, value, why in links:
-            ids.update((first, second))
-            reasons.update(why)
-            made.append(DuplicateLink(first, second, value, None, reasons=why, loader=loader))
+    for customer, stored, names, common in answers.customers():
+        rows.update(names)
         loader.common.update(common)
-        groups.append(DuplicateGroup(tuple(sorted(ids)), customer, frozenset(reasons), tuple(made), loader))
+        for links in stored:
+            ids: set[Any] = set()
+            reasons: set[str] = set()
+            made = []
+            for first, second, value, why in links:
+                ids.update((first, second))
+                reasons.update(why)
+                made.append(DuplicateLink(first, second, value, None, reasons=why, loader=loader))
+            groups.append(DuplicateGroup(tuple(sorted(ids)), customer, frozenset(reasons), tuple(made), loader))
     loader.pks = [pk for group in groups for pk in group.contact_ids]
     return sorted(groups, key=lambda group: group.contact_ids[0])
 

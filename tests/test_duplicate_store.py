@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from django_customer_contacts import duplicate_store, get_contact_model
+from django_customer_contacts.duplicates import MAX_BLOCK
 from django_customer_contacts.models import ContactEmail, ContactPhone, DuplicateChange, DuplicateScan
 from django_customer_contacts.services import (
     anonymize_contact,
@@ -68,10 +69,10 @@ def test_a_second_search_reads_the_stored_groups_back(family, customer):
         again = find_duplicate_contacts()
         assert again[0].names == {robert.pk: "Robert Smith", bob.pk: "Bob Smith"}
     assert shape(again) == shape(first)
-    # No grouping, no comparing: the lock, the change notes, the stored groups, the
-    # customers never searched, the names (and the savepoint around it).
+    # No grouping, no comparing, no names read: the lock, the change notes, the stored
+    # groups, the customers never searched (and the savepoints around it).
     assert not any("GROUP BY" in query["sql"].upper() for query in queries.captured_queries)
-    assert len(queries) == 7
+    assert len(queries) == 6
 
 
 @pytest.mark.parametrize("customers", [1, 12])
@@ -90,10 +91,27 @@ def test_the_stored_search_takes_the_same_queries_whatever_the_number_of_groups(
     assert len(found) == len(again) == customers
     # Found: the lock, the notes, the stored rows, the customers never searched, the
     # keys, the candidates' names, emails and phones, the dismissals, the rows stored
-    # (and the savepoints around it). Read back: no keys, no candidates; then the names
-    # and, for the explanations, the group members' names, emails and phones.
+    # (and the savepoints around it). Read back: no keys, no candidates, the names
+    # stored; for the explanations, the group members' names, emails and phones.
     assert len(finding) == 14
-    assert len(reading) == 10
+    assert len(reading) == 9
+
+
+def test_a_number_too_many_contacts_share_is_no_evidence_in_a_stored_group_either(customer, make_contact):
+    robert = make_contact(customer, first_name="Robert", last_name="Smith", birthday=BIRTHDAY)
+    bob = make_contact(customer, first_name="Bob", last_name="Smith", birthday=BIRTHDAY)
+    staff = [  # no two alike: each born in another year
+        make_contact(customer, first_name="Agent", last_name="Desk", birthday=datetime.date(1900 + n, 5, 5))
+        for n in range(MAX_BLOCK)
+    ]
+    for contact in (robert, bob, *staff):
+        contact.add_phone("020 7946 0000", kind="work")  # the switchboard
+    [group] = assert_current()  # the explanations too
+    assert group.contact_ids == (robert.pk, bob.pk)
+    assert group.reasons == {"name", "birthday"}
+    [again] = find_duplicate_contacts()  # read back
+    assert again.reasons == {"name", "birthday"}
+    assert "phone" not in again.explanation
 
 
 def test_one_customers_search_stores_only_its_own(make_customer, make_contact):
