@@ -297,6 +297,8 @@ def find_duplicate_contacts(
     """
     model = get_contact_model()
     customer_id = getattr(customer, "pk", customer)
+    if customer_id is not None:  # "5" from a URL is the customer 5
+        customer_id = model._meta.get_field("customer").target_field.to_python(customer_id)
     if exact is None:
         exact = app_settings.duplicate_matching == "exact"
     default_score = min_score is None or min_score == app_settings.duplicate_min_score

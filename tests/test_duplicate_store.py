@@ -122,6 +122,9 @@ def test_one_customers_search_stores_only_its_own(make_customer, make_contact):
     [group] = assert_current(first)
     assert group.customer_id == first.pk
     assert list(DuplicateScan.objects.values_list("customer_id", flat=True)) == [first.pk]
+    with CaptureQueriesContext(connection) as queries:
+        assert shape(find_duplicate_contacts(customer=str(first.pk))) == shape([group])  # a pk from a URL
+    assert not any("GROUP BY" in query["sql"].upper() for query in queries.captured_queries)
     assert [group.customer_id for group in assert_current()] == [first.pk, second.pk]
 
 
