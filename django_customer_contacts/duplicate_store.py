@@ -34,11 +34,12 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
+from django.db.models import Exists, OuterRef
 
 from . import get_contact_model, get_customer_model
 from .models import DuplicateChange, DuplicateScan, NamedLock
 
-__all__ = ["VERSION", "Answers", "Found", "note_contacts", "note_customers", "refreshing"]
+__all__ = ["VERSION", "Answers", "Found", "forget_answers", "note_contacts", "note_customers", "refreshing"]
 
 #: The matching the stored groups were found by; raised when scores or groups change.
 VERSION = 1
@@ -69,6 +70,11 @@ def note_contacts(contact_ids: Iterable[Any], using: str) -> None:
     if ids:
         contacts = get_contact_model()._base_manager.using(using).filter(pk__in=ids)
         note_customers(contacts.values_list("customer_id", flat=True), using)
+
+
+def forget_answers(using: str) -> None:
+    """Every customer's stored groups are found again by the next search."""
+    DuplicateScan._base_manager.using(using).all().delete()
 
 
 # Signal receivers (connected in AppConfig.ready()).
@@ -212,9 +218,13 @@ def refreshing(customer_id: Any, min_score: float, using: str) -> Iterator[Answe
         answers = Answers(get_contact_model()._meta.pk)
         scans = DuplicateScan._base_manager.using(using)
         changes = DuplicateChange._base_manager.using(using)
+        customers = get_customer_model()._base_manager.using(using)
         if customer_id is not None:
             scans = scans.filter(customer_id=customer_id)
             changes = changes.filter(customer_id=customer_id)
+        else:
+            # A customer deleted in SQL left its row (no constraint, see DuplicateScan): no answer.
+            scans = scans.filter(Exists(customers.filter(pk=OuterRef("customer_id"))))
         seen = list(changes.values_list("id", "customer_id"))
         answers._seen = [change_id for change_id, _customer in seen]
         stale = answers.stale
@@ -230,7 +240,6 @@ def refreshing(customer_id: Any, min_score: float, using: str) -> Iterator[Answe
             if customer_id not in known:
                 stale.add(customer_id)
         else:
-            customers = get_customer_model()._base_manager.using(using)
             stale.update(customers.exclude(pk__in=scans.values("customer_id")).values_list("pk", flat=True))
         yield answers
         if stale:

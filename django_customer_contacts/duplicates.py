@@ -54,7 +54,7 @@ from django.utils.translation import gettext as _
 
 from . import get_contact_model
 from .conf import app_settings
-from .duplicate_store import Found, note_customers, refreshing
+from .duplicate_store import Found, forget_answers, note_customers, refreshing
 from .history import history_user
 from .locking import lock_contacts, lock_customers
 from .matching import Comparison, Person, compare, score
@@ -419,13 +419,19 @@ def rebuild_match_keys(queryset: models.QuerySet[AbstractContact] | None = None,
     ``update()``, an import in SQL, a host's own contact model's existing rows — need
     this (``manage.py rebuild_match_keys``). Works in batches of ``batch_size``
     contacts, each in a transaction that locks the batch's customers, then its contacts,
-    in pk order, and computes the keys from the rows as read under the locks.
+    in pk order, and computes the keys from the rows as read under the locks. The
+    batches' customers' stored duplicate groups are found again by the next search;
+    without a ``queryset``, every customer's (those whose contacts were all deleted in
+    SQL too).
     """
     model = get_contact_model()
+    everyone = queryset is None
     if queryset is None:
         queryset = model._base_manager.all()
     pks = list(queryset.order_by("pk").values_list("pk", flat=True))
     using = queryset.db
+    if everyone:
+        forget_answers(using)
     changed = 0
     for batch in _chunks(pks, batch_size):
         with transaction.atomic(using=using):

@@ -210,6 +210,26 @@ def test_every_change_to_a_customers_contacts_is_seen_by_the_next_search(family,
     assert_current(customer)
 
 
+def test_a_customer_deleted_in_sql_leaves_no_stored_groups_behind(family, customer, make_customer, make_contact):
+    find_duplicate_contacts()
+    model = get_contact_model()
+    for table in (ContactPhone, model, type(customer)):  # as an import script wipes tables
+        table._base_manager.all()._raw_delete(connection.alias)
+    assert DuplicateScan.objects.filter(customer_id=customer.pk).exists()  # no constraint: the row stays
+    other = make_customer()
+    make_contact(other, first_name="Jane", last_name="Doe", birthday=BIRTHDAY)
+    make_contact(other, first_name="Jane", last_name="Doe", birthday=BIRTHDAY)
+    assert [group.customer_id for group in assert_current()] == [other.pk]
+
+
+def test_rebuilding_every_key_forgets_contacts_deleted_in_sql(family):
+    assert len(find_duplicate_contacts()) == 1
+    ContactPhone.objects.all()._raw_delete(connection.alias)
+    get_contact_model().objects.all()._raw_delete(connection.alias)  # every contact of the customer
+    rebuild_match_keys()
+    assert find_duplicate_contacts() == []
+
+
 def test_another_score_or_matching_finds_the_groups_again(family, customer, monkeypatch):
     robert, bob, _anna = family
     find_duplicate_contacts()
