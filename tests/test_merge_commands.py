@@ -4,9 +4,12 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from django_customer_contacts import get_contact_model
-from django_customer_contacts.models import ContactEmail, MergeRecord
+from django_customer_contacts.conf import app_settings
+from django_customer_contacts.models import ContactEmail, DuplicateScan, MergeRecord
 from tests.merge_fixtures import add_fk_rows, fk_rows, table_rows
 
 
@@ -77,6 +80,19 @@ def test_find_duplicate_contacts_prints_scores_and_reasons(twins, customer):
     assert link["contacts"] == [jane.pk, twin.pk]
     assert link["reasons"] == ["email", "name"]
     assert link["score"] == group["score"] > 0.9
+
+
+def test_find_duplicate_contacts_stores_the_answers_the_pages_read_back(twins, customer, make_customer):
+    searched = run("find_duplicate_contacts", "--min-score", str(app_settings.duplicate_min_score))  # afresh
+    assert not DuplicateScan.objects.exists()
+    assert run("find_duplicate_contacts") == searched  # the same, through the stored answers
+    assert DuplicateScan.objects.filter(customer=customer).exists()
+    other = make_customer()
+    assert run("find_duplicate_contacts", "--customer", str(customer.pk)) == searched
+    assert run("find_duplicate_contacts", "--customer", str(other.pk)) == "No likely duplicates found.\n"
+    with CaptureQueriesContext(connection) as queries:
+        run("find_duplicate_contacts", "--json")
+    assert not any("GROUP BY" in query["sql"].upper() for query in queries.captured_queries)  # read back
 
 
 def test_find_duplicate_contacts_min_score_raises_the_bar(customer, make_contact):

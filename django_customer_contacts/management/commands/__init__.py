@@ -18,8 +18,12 @@ def of_customers(contacts: _Q, customers: list[str]) -> _Q:
     ``CommandError`` for a value that can't be a customer's pk."""
     if not customers:
         return contacts
+    return contacts.filter(customer__in=customer_keys(customers))
+
+
+def customer_keys(customers: list[str]) -> list[Any]:
+    """The customers' pks ``--customer`` gave; ``CommandError`` for a value that can't be one."""
     try:
-        keys = [parse_pk(get_customer_model(), pk) for pk in customers]
+        return [parse_pk(get_customer_model(), pk) for pk in customers]
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
-    return contacts.filter(customer__in=keys)

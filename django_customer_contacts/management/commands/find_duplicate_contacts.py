@@ -6,14 +6,17 @@ Lists likely duplicates, with their scores and reasons.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_customer_contacts import get_contact_model
 from django_customer_contacts.duplicates import DuplicateGroup
-from django_customer_contacts.management.commands import of_customers
+from django_customer_contacts.management.commands import customer_keys, of_customers
 from django_customer_contacts.services import find_duplicate_contacts
+
+if TYPE_CHECKING:
+    from django_customer_contacts.models import AbstractContact
 
 # ``emails`` and ``phones`` are the reverse accessors of ContactEmail's and ContactPhone's
 # foreign keys to the swappable contact model. AbstractContact declares them for type
@@ -61,23 +64,32 @@ class Command(BaseCommand):
             .select_related("customer")
             .prefetch_related("emails", "phones")
         )
-        contacts = of_customers(contacts, customer)
-        groups = find_duplicate_contacts(contacts, min_score=min_score, exact=exact or None)
+        if len(customer) > 1 or min_score is not None or exact:
+            groups = find_duplicate_contacts(of_customers(contacts, customer), min_score=min_score, exact=exact or None)
+        else:
+            # Every customer's, or one customer's, with the default score: through the
+            # stored answers (which this stores, ahead of the "Possible duplicates" pages).
+            groups = find_duplicate_contacts(customer=customer_keys(customer)[0] if customer else None)
+        # The instances of every group at once, with their customers, emails and phones.
+        found = contacts.in_bulk([pk for group in groups for pk in group.contact_ids])
+        members = {group: [found[pk] for pk in group.contact_ids if pk in found] for group in groups}
         if as_json:
-            self.stdout.write(_as_json(groups))
+            self.stdout.write(_as_json(groups, members))
             return
         if not groups:
             self.stdout.write("No likely duplicates found.")
             return
         for number, group in enumerate(groups, start=1):
-            first = group.contacts[0]
+            if not members[group]:  # deleted since it was found
+                continue
+            first = members[group][0]
             heading = f"Group {number}: {first.customer} (customer {first.customer_id}), "
             if group.links:
                 heading += f"score {group.score:.2f}: {', '.join(sorted(group.reasons))}"
             else:
                 heading += f"shared {', '.join(sorted(group.reasons))}"
             self.stdout.write(self.style.MIGRATE_HEADING(heading))
-            for contact in group.contacts:
+            for contact in members[group]:
                 points = ", ".join(
                     [*(e.email for e in contact.emails.all()), *(str(p.number) for p in contact.phones.all())]
                 )
@@ -91,7 +103,7 @@ class Command(BaseCommand):
         )
 
 
-def _as_json(groups: list[DuplicateGroup]) -> str:
+def _as_json(groups: list[DuplicateGroup], members: dict[DuplicateGroup, list[AbstractContact]]) -> str:
     return json.dumps(
         [
             {
@@ -115,7 +127,7 @@ def _as_json(groups: list[DuplicateGroup]) -> str:
                         "emails": [e.email for e in contact.emails.all()],
                         "phones": [str(p.number) for p in contact.phones.all()],
                     }
-                    for contact in group.contacts
+                    for contact in members[group]
                 ],
             }
             for group in groups
