@@ -33,11 +33,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db import connections, models, transaction
+from django.db import models, transaction
 from django.db.models import Exists, OuterRef
 
 from . import get_contact_model, get_customer_model
-from .models import DuplicateChange, DuplicateScan, NamedLock
+from .locking import lock_named
+from .models import DuplicateChange, DuplicateScan
 
 __all__ = ["VERSION", "Answers", "Found", "forget_answers", "note_contacts", "note_customers", "refreshing"]
 
@@ -214,7 +215,7 @@ def refreshing(customer_id: Any, min_score: float, using: str) -> Iterator[Answe
     ``min_score``: in the block, find the groups of ``answers.stale`` and :meth:`~Answers.add`
     them; on leaving it they are stored. In a transaction, under the search's lock."""
     with transaction.atomic(using=using):
-        _lock(using)
+        lock_named(LOCK_NAME, using)
         answers = Answers(get_contact_model()._meta.pk)
         scans = DuplicateScan._base_manager.using(using)
         changes = DuplicateChange._base_manager.using(using)
@@ -244,14 +245,6 @@ def refreshing(customer_id: Any, min_score: float, using: str) -> Iterator[Answe
         yield answers
         if stale:
             answers._store(min_score, using)
-
-
-def _lock(using: str) -> None:
-    manager = NamedLock._base_manager.using(using)
-    upsert: dict[str, Any] = {"update_conflicts": True, "update_fields": ["name"]}
-    if connections[using].features.supports_update_conflicts_with_target:
-        upsert["unique_fields"] = ["name"]
-    manager.bulk_create([NamedLock(name=LOCK_NAME)], **upsert)
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

@@ -52,14 +52,14 @@ from django.db.models.functions import Cast
 from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE
 from django.utils.translation import gettext as _
 
-from . import get_contact_model
+from . import get_contact_model, get_customer_model
 from .conf import app_settings
 from .duplicate_store import Found, forget_answers, note_customers, refreshing
 from .history import history_user
 from .locking import lock_contacts, lock_customers
 from .matching import Comparison, Person, compare, score
 from .models import MATCH_KEY_FIELDS, ContactEmail, ContactPhone, DuplicateDismissal, join_names, titled_name
-from .normalize import email_key
+from .normalize import email_key, parse_pk
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -298,7 +298,7 @@ def find_duplicate_contacts(
     model = get_contact_model()
     customer_id = getattr(customer, "pk", customer)
     if customer_id is not None:  # "5" from a URL is the customer 5
-        customer_id = model._meta.get_field("customer").target_field.to_python(customer_id)
+        customer_id = parse_pk(get_customer_model(), customer_id, queryset.db if queryset is not None else None)
     if exact is None:
         exact = app_settings.duplicate_matching == "exact"
     default_score = min_score is None or min_score == app_settings.duplicate_min_score

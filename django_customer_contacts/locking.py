@@ -66,6 +66,7 @@ __all__ = [
     "lock_deleted_customer",
     "lock_email_addresses",
     "lock_for_deletion",
+    "lock_named",
     "one_round_trip",
 ]
 
@@ -340,7 +341,12 @@ def lock_email_addresses(using: str, customer_id: Any = None) -> None:
     on the row instead of colliding on its insert. Call after the contact lock; take no
     customer or contact lock after it.
     """
-    name = EMAIL_ADDRESSES_LOCK if customer_id is None else f"{EMAIL_ADDRESSES_LOCK}:customer:{customer_id}"
+    lock_named(EMAIL_ADDRESSES_LOCK if customer_id is None else f"{EMAIL_ADDRESSES_LOCK}:customer:{customer_id}", using)
+
+
+def lock_named(name: str, using: str) -> None:
+    """Lock the ``NamedLock`` row ``name``, created on first use: an upsert, so callers
+    that arrive together queue on the row instead of colliding on its insert."""
     lock_model = apps.get_model("customer_contacts", "NamedLock")
     manager = lock_model._base_manager.using(using)
     upsert: dict[str, Any] = {"update_conflicts": True, "update_fields": ["name"]}
