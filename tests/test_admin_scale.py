@@ -156,6 +156,66 @@ def test_a_list_longer_than_the_exact_count_limit_is_still_paged_completely(
     assert len(_listed(response)) == 7
 
 
+@pytest.mark.parametrize("per_page", [2, 100])
+def test_a_search_is_tested_once_and_its_pages_keep_the_list_order(
+    staff_client, make_customer, make_contact, monkeypatch, per_page
+):
+    from django.test.utils import CaptureQueriesContext
+
+    from django_customer_contacts.admin import ContactAdmin
+
+    monkeypatch.setattr(ContactAdmin, "list_per_page", per_page)
+    made = []
+    for last in ("Hart", "Haas", "Hale", "Hahn", "Hall"):
+        contact = make_contact(make_customer(), first_name="Ann", last_name=last)
+        contact.add_email(f"{last.lower()}@example.com")
+        made.append(contact)
+    make_contact(make_customer(), first_name="Zed", last_name="Other")
+    expected = [c.pk for c in sorted(made, key=lambda c: (not c.is_primary, c.last_name, c.first_name, c.pk))]
+    listed = []
+    for page in range(1, 4 if per_page == 2 else 2):
+        with CaptureQueriesContext(connection) as queries:
+            response = staff_client.get(url("changelist"), {"q": "ha", "p": str(page)})
+        assert response.context["cl"].result_count == 5
+        listed += _listed(response)
+        # The count read the matching keys; the page was read by them: the search's
+        # condition was tested once.
+        tested = [q["sql"] for q in queries.captured_queries if "LIKE" in q["sql"].upper()]
+        assert len(tested) == 1, tested
+    assert listed == expected
+    # Sorted by a column of the list (the primary email, an annotation), still by key.
+    response = staff_client.get(url("changelist"), {"q": "ha", "o": "-3", "all": ""})
+    by_email = sorted(made, key=lambda c: c.emails.get().email, reverse=True)
+    assert _listed(response) == [c.pk for c in by_email]
+
+
+def test_a_tag_filter_list_is_read_by_key_without_distinct_or_a_second_test(staff_client, customer, make_contact):
+    from django.test.utils import CaptureQueriesContext
+
+    vip = Tag.objects.create(name="VIP")
+    members = [make_contact(customer, first_name=name) for name in ("Cy", "Al", "Bo")]
+    for member in members:
+        member.tags.add(vip)
+    make_contact(customer, first_name="Dee")
+    with CaptureQueriesContext(connection) as queries:
+        response = staff_client.get(url("changelist"), {"tags__id__exact": str(vip.pk)})
+    expected = [c.pk for c in sorted(members, key=lambda c: (not c.is_primary, c.last_name, c.first_name, c.pk))]
+    assert _listed(response) == expected
+    table = Tag.contacts.through._meta.db_table
+    assert len([q for q in queries.captured_queries if table in q["sql"]]) == 1
+
+
+def test_more_keys_than_a_query_may_hold_are_paged_as_before(staff_client, make_customer, make_contact, monkeypatch):
+    from django_customer_contacts.admin import ContactAdmin
+
+    monkeypatch.setattr(ContactAdmin, "list_per_page", 2)
+    monkeypatch.setattr(pagination.ContactChangeListPaginator, "_most_keys", lambda self: 2)
+    made = [make_contact(make_customer(), first_name="Ann", last_name=f"Webb{index}").pk for index in range(5)]
+    pages = [staff_client.get(url("changelist"), {"q": "webb", "p": str(page)}) for page in (1, 2, 3)]
+    assert all(page.context["cl"].paginator.keys is None for page in pages)
+    assert [pk for page in pages for pk in _listed(page)] == made
+
+
 # -- a big customer's page ------------------------------------------------------------------
 
 

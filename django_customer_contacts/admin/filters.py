@@ -138,3 +138,12 @@ class ContactChangeList(ChangeList):
                 if isinstance(spec, admin.FieldListFilter) and not isinstance(spec, MembershipFilter)
             )
         return specs, has_filters, remaining, may_have_duplicates, has_active
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        if not self.multi_page or (self.show_all and self.can_show_all):
+            # Django reads a list that fits on one page from the queryset, testing the
+            # conditions again; the paginator may know the keys (admin/pagination.py).
+            rows = getattr(self.paginator, "rows", None)
+            if rows is not None:
+                self.result_list = rows()

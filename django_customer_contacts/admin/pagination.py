@@ -3,7 +3,7 @@
 Three costs grow with the table in Django's own paginator, and this one avoids them:
 
 * **The count.** ``COUNT(*)`` reads every matching row. Up to :data:`EXACT_COUNT_LIMIT`
-  rows are counted exactly (a bounded count reads at most that many index entries);
+  rows are counted exactly (the count reads at most that many keys);
   beyond, the count is the database's estimate: the table's row estimate for an
   unfiltered list, the planner's estimate of the matching rows for a filtered one
   (PostgreSQL and MariaDB; SQLite, and an estimate below the limit, are counted
@@ -22,6 +22,12 @@ Three costs grow with the table in Django's own paginator, and this one avoids t
   ``DISTINCT`` over every column, the annotations included: the database must build
   every matching row before the first page. The page instead reads the contacts whose
   key is among the filtered keys, a semi-join that stops at the page's end.
+* **Conditions tested twice.** A search (a trigram index scan on PostgreSQL) or a
+  filter costs its time in the count and again in the page. The count reads the
+  matching keys instead of counting them; up to :data:`EXACT_COUNT_LIMIT` of them,
+  their number is the count, and the page is read from them, by key, without testing
+  the conditions again (up to 900 keys on SQLite, which takes 999 parameters in a
+  query; a longer list's page is read as below).
 
 Each keeps the one query per page Django's paginator makes, and the count's.
 """
@@ -102,6 +108,8 @@ class ContactChangeListPaginator(Paginator):  # type: ignore[type-arg]  # not ge
         self.root = root
         #: Whether :attr:`count` is the database's estimate rather than a count.
         self.estimated = False
+        #: The matching keys, when the count read them (see the module docstring).
+        self.keys: list[Any] | None = None
 
     @cached_property
     def _rows(self) -> models.QuerySet[Any]:
@@ -110,7 +118,13 @@ class ContactChangeListPaginator(Paginator):  # type: ignore[type-arg]  # not ge
         query = queryset.query
         if not query.distinct or query.distinct_fields or self.root is None:
             return queryset
-        rows = self.root.filter(pk__in=queryset.order_by().values("pk")).order_by(*query.order_by)
+        return self._by_keys(queryset.order_by().values("pk"))
+
+    def _by_keys(self, keys: Any) -> models.QuerySet[Any]:
+        """The root queryset's rows whose key is among ``keys``, in the list's order."""
+        assert self.root is not None
+        query = cast("models.QuerySet[Any]", self.object_list).query
+        rows = self.root.filter(pk__in=keys).order_by(*query.order_by)
         if query.select_related:
             related = query.select_related
             rows = rows.select_related(*_related_names(related)) if isinstance(related, dict) else rows.select_related()
@@ -119,10 +133,11 @@ class ContactChangeListPaginator(Paginator):  # type: ignore[type-arg]  # not ge
     @cached_property
     def count(self) -> int:
         """Exact up to :data:`EXACT_COUNT_LIMIT`, else the database's estimate (see the module docstring)."""
-        keys = self._rows.order_by().values("pk")
-        bounded = keys[: EXACT_COUNT_LIMIT + 1].count()
-        if bounded <= EXACT_COUNT_LIMIT:
-            return bounded
+        found = list(self._rows.order_by().values_list("pk", flat=True)[: EXACT_COUNT_LIMIT + 1])
+        if len(found) <= EXACT_COUNT_LIMIT:
+            if self.root is not None and len(found) <= self._most_keys():
+                self.keys = found
+            return len(found)
         estimate = estimated_count(self._rows)
         if estimate is None or estimate <= EXACT_COUNT_LIMIT:
             # No estimate (SQLite), or one the bounded count proves wrong (no statistics
@@ -131,6 +146,24 @@ class ContactChangeListPaginator(Paginator):  # type: ignore[type-arg]  # not ge
         self.estimated = True
         return estimate
 
+    def rows(self) -> models.QuerySet[Any]:
+        """Every row of the list, in its order: read by key when the count read the keys.
+
+        The admin shows a list that fits on one page (or "Show all") without asking for
+        a page: :class:`~django_customer_contacts.admin.filters.ContactChangeList` asks
+        this instead.
+        """
+        if self.keys is not None:
+            return self._by_keys(self.keys)
+        return cast("models.QuerySet[Any]", self.object_list).all()
+
+    def _most_keys(self) -> int:
+        """How many keys a page may be read by: as many as the count reads, unless the
+        database takes fewer parameters in a query (SQLite: 999), less a margin for the
+        root queryset's own."""
+        limit = connections[cast("models.QuerySet[Any]", self.object_list).db].features.max_query_params
+        return EXACT_COUNT_LIMIT if limit is None else min(EXACT_COUNT_LIMIT, limit - 99)
+
     def page(self, number: Any) -> Page:  # type: ignore[type-arg]
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
@@ -138,6 +171,15 @@ class ContactChangeListPaginator(Paginator):  # type: ignore[type-arg]  # not ge
         if top + self.orphans >= self.count and not self.estimated:
             # An estimate may be low: a page is never cut short by it.
             top = self.count
+        if self.keys is not None:
+            # The matching keys are known: the conditions aren't tested again.
+            window = self._by_keys(self.keys)
+            if len(self.keys) > top - bottom:
+                # The page's keys first, as below: MariaDB would compute the annotations
+                # of every matching row before sorting them.
+                sql, params = window.values("pk")[bottom:top].query.sql_with_params()
+                window = self._by_keys(RawSQL(f"SELECT * FROM ({sql}) AS page_keys", params))
+            return cast("Page[Any]", self._get_page(window, number, self))  # type: ignore[attr-defined]
         rows = self._rows
         keys = rows.values("pk")[bottom:top]
         if not connections[rows.db].features.allow_sliced_subqueries_with_in:
