@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
@@ -37,7 +37,7 @@ from django.db import models, transaction
 from django.db.models import Exists, OuterRef
 
 from . import get_contact_model, get_customer_model
-from .locking import lock_named
+from .locking import chunked, lock_named
 from .models import DuplicateChange, DuplicateScan
 
 __all__ = ["VERSION", "Answers", "Found", "forget_answers", "note_contacts", "note_customers", "refreshing"]
@@ -190,7 +190,7 @@ class Answers:
             if customer_id in self._found:
                 self._texts[customer_id] = json.dumps(self._found[customer_id], separators=(",", ":"))
         scans = DuplicateScan._base_manager.using(using)
-        for chunk in _chunks(ordered, 500):
+        for chunk in chunked(ordered, 500):
             scans.filter(customer_id__in=chunk).delete()
         scans.bulk_create(
             [
@@ -205,7 +205,7 @@ class Answers:
             batch_size=1000,
         )
         changes = DuplicateChange._base_manager.using(using)
-        for chunk in _chunks(sorted(self._seen), 1000):
+        for chunk in chunked(sorted(self._seen), 1000):
             changes.filter(id__in=chunk).delete()
 
 
@@ -245,11 +245,6 @@ def refreshing(customer_id: Any, min_score: float, using: str) -> Iterator[Answe
         yield answers
         if stale:
             answers._store(min_score, using)
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _bits(reasons: Iterable[str]) -> int:

@@ -56,7 +56,7 @@ from . import get_contact_model, get_customer_model
 from .conf import app_settings
 from .duplicate_store import Found, forget_answers, note_customers, refreshing
 from .history import history_user
-from .locking import lock_contacts, lock_customers
+from .locking import chunked, lock_contacts, lock_customers
 from .matching import Comparison, Person, compare, score
 from .models import MATCH_KEY_FIELDS, ContactEmail, ContactPhone, DuplicateDismissal, join_names, titled_name
 from .normalize import email_key, parse_pk
@@ -433,7 +433,7 @@ def rebuild_match_keys(queryset: models.QuerySet[AbstractContact] | None = None,
     if everyone:
         forget_answers(using)
     changed = 0
-    for batch in _chunks(pks, batch_size):
+    for batch in chunked(pks, batch_size):
         with transaction.atomic(using=using):
             customers = set(model._base_manager.using(using).filter(pk__in=batch).values_list("customer_id", flat=True))
             lock_customers(customers, using)
@@ -916,11 +916,6 @@ class _Namer:
         return shell.display_name
 
 
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _pk_filter(queryset: models.QuerySet[Any], column: str, pks: Sequence[Any]) -> Iterator[models.QuerySet[Any]]:
     """``queryset`` filtered on ``column`` in ``pks``: on PostgreSQL with one array
     parameter (psycopg parses each of thousands of placeholders otherwise); elsewhere
@@ -936,11 +931,11 @@ def _pk_filter(queryset: models.QuerySet[Any], column: str, pks: Sequence[Any]) 
         return
     if all(type(pk) is int for pk in pks):
         # Integers written into the query: no parameter to check, quote and send apiece.
-        for chunk in _chunks(pks, 100_000):
+        for chunk in chunked(pks, 100_000):
             yield queryset.filter(**{f"{column}__in": RawSQL(",".join(map(str, chunk)), [])})
         return
     size = min(connections[queryset.db].features.max_query_params or 10_000, 10_000) - 10
-    for chunk in _chunks(pks, size):
+    for chunk in chunked(pks, size):
         yield queryset.filter(**{f"{column}__in": chunk})
 
 

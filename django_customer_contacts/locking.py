@@ -41,10 +41,10 @@ model module, so models and operations can both use it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.apps import apps
 from django.db import connections, models, router
@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "cascade_to_contacts",
+    "chunked",
     "db_for_write",
     "lock_contact",
     "lock_contact_and_primary",
@@ -69,6 +70,8 @@ __all__ = [
     "lock_named",
     "one_round_trip",
 ]
+
+_T = TypeVar("_T")
 
 #: The name of the row writers of email addresses lock ("global" mode; per customer, with its pk).
 EMAIL_ADDRESSES_LOCK = "email-addresses"
@@ -209,6 +212,12 @@ class Compiled:
                     row[index] = value
             instances.append(model.from_db(using, attnames, row))
         return instances
+
+
+def chunked(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
+    """``items`` in order, in slices of ``size`` (the last may be shorter): one per statement or page."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 @contextmanager

@@ -23,7 +23,7 @@ from django.db.models import Case, Value, When
 from django.utils.translation import gettext as _
 
 from .. import get_contact_model, history
-from ..locking import db_for_write
+from ..locking import chunked, db_for_write
 from ..signals import contacts_merged
 from . import record as records
 from .planner import MergePlan, RelationPlan, build_plan, check_arguments, max_query_params
@@ -157,8 +157,7 @@ def delete_rows(model: type[models.Model], pks: Iterable[Any], using: str) -> No
             cursor.execute(sql + f"= ANY(%s::{pk_field.rel_db_type(connection)}[])", [values])
             return
         size = max_query_params(connection) or len(values)
-        for start in range(0, len(values), size):
-            chunk = values[start : start + size]
+        for chunk in chunked(values, size):
             cursor.execute(sql + "IN (" + ", ".join(["%s"] * len(chunk)) + ")", chunk)
 
 

@@ -32,7 +32,7 @@ from django.utils.translation import ngettext
 
 from .. import get_contact_model
 from ..exceptions import MergeError
-from ..locking import lock_contacts, lock_customer
+from ..locking import chunked, lock_contacts, lock_customer
 from .record import json_value
 from .relations import Relation, contact_content_type_ids, contact_relations, is_integer_field, rows_of, stamp_fields
 from .rules import channel_facts, contact_label, merged_values
@@ -640,7 +640,7 @@ def _row_json(model: type[models.Model], fields: list[models.Field[Any, Any]] | 
     """The whole row (or these ``fields`` of it) as JSON, in chunks of fields (see ``_JSON_CHUNK``)."""
     if fields is None:
         fields = [f for f in model._meta.concrete_fields if not f.generated]
-    chunks = [fields[i : i + _JSON_CHUNK] for i in range(0, len(fields), _JSON_CHUNK)]
+    chunks = chunked(fields, _JSON_CHUNK)
     return JSONObject(
         **{f"part{n}": JSONObject(**{f.attname: F(f.attname) for f in chunk}) for n, chunk in enumerate(chunks)}
     )

@@ -20,7 +20,7 @@ and main's values before and after (``survivor``). The plan puts that back:
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -41,7 +41,7 @@ from ..exceptions import (
     UnmergeError,
     UnmergeOrderError,
 )
-from ..locking import lock_contacts, lock_customer
+from ..locking import chunked, lock_contacts, lock_customer
 from ..models import DERIVED_KEY_SOURCES, MATCH_KEY_FIELDS, ContactEmail, MergeRecord
 from .planner import max_query_params, union_statements
 from .record import json_value
@@ -999,11 +999,11 @@ def _spelled_value(value: Any) -> str:
     return getattr(value, "hex", str(value))
 
 
-def statement_chunks(pks: list[Any], using: str) -> list[list[Any]]:
+def statement_chunks(pks: list[Any], using: str) -> list[Sequence[Any]]:
     """``pks`` in as few statements as the database's parameter limit allows (one, mostly)."""
     if not pks:
         return []
     limit = max_query_params(connections[using])
     # Each pk is bound about three times in the UPDATE (the WHERE and the CASEs).
     size = max(1, (limit - 100) // 4) if limit else len(pks)
-    return [pks[start : start + size] for start in range(0, len(pks), size)]
+    return list(chunked(pks, size))

@@ -11,6 +11,7 @@ from django.db.models import ProtectedError, RestrictedError
 from django_customer_contacts import get_contact_model
 from django_customer_contacts.conf import app_settings
 from django_customer_contacts.exceptions import ContactError
+from django_customer_contacts.locking import chunked
 from django_customer_contacts.querysets import UnusedReviewRow
 
 
@@ -45,8 +46,8 @@ class Command(BaseCommand):
         # is still reading it. Each page re-applies the filter, so a contact reached
         # meanwhile is spared.
         pks = list(unused.order_by("customer_id", "pk").values_list("pk", flat=True))
-        for start in range(0, len(pks), 500):
-            for contact in unused.filter(pk__in=pks[start : start + 500]).order_by("customer_id", "pk"):
+        for page in chunked(pks, 500):
+            for contact in unused.filter(pk__in=page).order_by("customer_id", "pk"):
                 label = f"{contact.pk}: {contact} ({contact.customer})"
                 if dry_run:
                     self.stdout.write(f"Would delete {label}")
