@@ -1,6 +1,6 @@
 """The contact changelist's paginator: a page of a million contacts at the cost of a page.
 
-Three costs grow with the table in Django's own paginator, and this one avoids them:
+Four costs grow with the table in Django's own paginator, and this one avoids them:
 
 * **The count.** ``COUNT(*)`` reads every matching row. Up to :data:`EXACT_COUNT_LIMIT`
   rows are counted exactly (the count reads at most that many keys);
