@@ -47,7 +47,6 @@ from typing import TYPE_CHECKING, Any, cast
 from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connections, models, transaction
 from django.db.models import F
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE
 from django.utils.translation import gettext as _
@@ -56,7 +55,7 @@ from . import get_contact_model, get_customer_model
 from .conf import app_settings
 from .duplicate_store import Found, forget_answers, note_customers, refreshing
 from .history import history_user
-from .locking import chunked, lock_contacts, lock_customers
+from .locking import chunked, filter_by_keys, lock_contacts, lock_customers
 from .matching import Comparison, Person, compare, score
 from .models import MATCH_KEY_FIELDS, ContactEmail, ContactPhone, DuplicateDismissal, join_names, titled_name
 from .normalize import email_key, parse_pk
@@ -616,7 +615,7 @@ def _stored_groups(
             scope = contacts
             stale = sorted(answers.stale, key=str)
             if customer_id is None and len(stale) <= _WHOLE_SEARCH:
-                parts = list(_pk_filter(contacts, "customer_id", stale))
+                parts = list(filter_by_keys(contacts, "customer_id", stale))
                 scope = parts[0] if len(parts) == 1 else contacts
             by_customer: dict[Any, list[DuplicateGroup]] = defaultdict(list)
             for group in _scored_groups(scope, min_score):
@@ -916,34 +915,11 @@ class _Namer:
         return shell.display_name
 
 
-def _pk_filter(queryset: models.QuerySet[Any], column: str, pks: Sequence[Any]) -> Iterator[models.QuerySet[Any]]:
-    """``queryset`` filtered on ``column`` in ``pks``: on PostgreSQL with one array
-    parameter (psycopg parses each of thousands of placeholders otherwise); elsewhere
-    integers written into the query, other pks as parameters in batches the database takes."""
-    if connections[queryset.db].vendor == "postgresql":
-        if all(type(pk) is int for pk in pks):
-            # One text parameter the server reads as an array: psycopg would quote each
-            # element of a list of thousands on the client.
-            array = "{" + ",".join(map(str, pks)) + "}"
-            yield queryset.filter(**{f"{column}__in": RawSQL("SELECT unnest(%s::bigint[])", [array])})
-        else:
-            yield queryset.filter(**{f"{column}__in": RawSQL("SELECT unnest(%s)", [list(pks)])})
-        return
-    if all(type(pk) is int for pk in pks):
-        # Integers written into the query: no parameter to check, quote and send apiece.
-        for chunk in chunked(pks, 100_000):
-            yield queryset.filter(**{f"{column}__in": RawSQL(",".join(map(str, chunk)), [])})
-        return
-    size = min(connections[queryset.db].features.max_query_params or 10_000, 10_000) - 10
-    for chunk in chunked(pks, size):
-        yield queryset.filter(**{f"{column}__in": chunk})
-
-
 def _values_by_pk(
     queryset: models.QuerySet[AbstractContact], pks: Sequence[Any], names: list[str]
 ) -> list[Sequence[Any]]:
     rows: list[Sequence[Any]] = []
-    for part in _pk_filter(queryset.order_by(), "pk", pks):
+    for part in filter_by_keys(queryset.order_by(), "pk", pks):
         rows.extend(_fetched(part.values_list(*names), len(pks)))
     return rows
 
@@ -953,7 +929,7 @@ def _points(model: type[models.Model], using: str, pks: Sequence[Any], names: li
     points = model._default_manager.using(using).order_by()
     if "e164" in names:
         points = points.annotate(e164=Cast("number", output_field=models.CharField()))
-    for part in _pk_filter(points, "contact_id", pks):
+    for part in filter_by_keys(points, "contact_id", pks):
         rows.extend(_fetched(part.values_list(*names), len(pks)))
     return rows
 
@@ -968,7 +944,7 @@ def _fetched(queryset: models.QuerySet[Any], expected: int) -> Iterator[Sequence
 def _contacts_by_pk(queryset: models.QuerySet[AbstractContact], pks: Sequence[Any]) -> dict[Any, AbstractContact]:
     """The instances, from ``queryset`` (its ``select_related()`` and ``prefetch_related()`` apply)."""
     found: dict[Any, AbstractContact] = {}
-    for part in _pk_filter(queryset.order_by(), "pk", pks):
+    for part in filter_by_keys(queryset.order_by(), "pk", pks):
         found.update((contact.pk, contact) for contact in part)
     return found
 

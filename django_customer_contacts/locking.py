@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.apps import apps
 from django.db import connections, models, router
 from django.db.models.deletion import CASCADE, Collector
+from django.db.models.expressions import RawSQL
 
 from . import get_contact_model, get_customer_model
 
@@ -59,6 +60,7 @@ __all__ = [
     "cascade_to_contacts",
     "chunked",
     "db_for_write",
+    "filter_by_keys",
     "lock_contact",
     "lock_contact_and_primary",
     "lock_contacts",
@@ -218,6 +220,29 @@ def chunked(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
     """``items`` in order, in slices of ``size`` (the last may be shorter): one per statement or page."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def filter_by_keys(queryset: models.QuerySet[Any], column: str, pks: Sequence[Any]) -> Iterator[models.QuerySet[Any]]:
+    """``queryset`` filtered on ``column`` in ``pks``: on PostgreSQL with one array
+    parameter (psycopg parses each of thousands of placeholders otherwise); elsewhere
+    integers written into the query, other pks as parameters in batches the database takes."""
+    if connections[queryset.db].vendor == "postgresql":
+        if all(type(pk) is int for pk in pks):
+            # One text parameter the server reads as an array: psycopg would quote each
+            # element of a list of thousands on the client.
+            array = "{" + ",".join(map(str, pks)) + "}"
+            yield queryset.filter(**{f"{column}__in": RawSQL("SELECT unnest(%s::bigint[])", [array])})
+        else:
+            yield queryset.filter(**{f"{column}__in": RawSQL("SELECT unnest(%s)", [list(pks)])})
+        return
+    if all(type(pk) is int for pk in pks):
+        # Integers written into the query: no parameter to check, quote and send apiece.
+        for chunk in chunked(pks, 100_000):
+            yield queryset.filter(**{f"{column}__in": RawSQL(",".join(map(str, chunk)), [])})
+        return
+    size = min(connections[queryset.db].features.max_query_params or 10_000, 10_000) - 10
+    for chunk in chunked(pks, size):
+        yield queryset.filter(**{f"{column}__in": chunk})
 
 
 @contextmanager

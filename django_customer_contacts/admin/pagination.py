@@ -26,8 +26,10 @@ Four costs grow with the table in Django's own paginator, and this one avoids th
   filter costs its time in the count and again in the page. The count reads the
   matching keys instead of counting them; up to :data:`EXACT_COUNT_LIMIT` of them,
   their number is the count, and the page is read from them, by key, without testing
-  the conditions again (up to 900 keys on SQLite, which takes 999 parameters in a
-  query; a longer list's page is read as below).
+  the conditions again (``locking.filter_by_keys()``: one array parameter on
+  PostgreSQL, integers written into the query elsewhere; keys that aren't integers
+  only as many as the database takes parameters in a query, else the page is read as
+  below).
 
 Each keeps the one query per page Django's paginator makes, and the count's.
 """
@@ -41,6 +43,8 @@ from typing import Any, cast
 from django.core.paginator import Page, Paginator
 from django.db import connections, models
 from django.db.models.expressions import RawSQL
+
+from ..locking import filter_by_keys
 
 __all__ = ["EXACT_COUNT_LIMIT", "ContactChangeListPaginator", "estimated_count"]
 
@@ -110,6 +114,8 @@ class ContactChangeListPaginator(Paginator):  # type: ignore[type-arg]  # not ge
         self.estimated = False
         #: The matching keys, when the count read them (see the module docstring).
         self.keys: list[Any] | None = None
+        #: The root queryset filtered on :attr:`keys`.
+        self._keyed: models.QuerySet[Any] | None = None
 
     @cached_property
     def _rows(self) -> models.QuerySet[Any]:
@@ -123,8 +129,12 @@ class ContactChangeListPaginator(Paginator):  # type: ignore[type-arg]  # not ge
     def _by_keys(self, keys: Any) -> models.QuerySet[Any]:
         """The root queryset's rows whose key is among ``keys``, in the list's order."""
         assert self.root is not None
+        return self._in_order(self.root.filter(pk__in=keys))
+
+    def _in_order(self, rows: models.QuerySet[Any]) -> models.QuerySet[Any]:
+        """``rows`` in the list's order, with its related rows."""
         query = cast("models.QuerySet[Any]", self.object_list).query
-        rows = self.root.filter(pk__in=keys).order_by(*query.order_by)
+        rows = rows.order_by(*query.order_by)
         if query.select_related:
             related = query.select_related
             rows = rows.select_related(*_related_names(related)) if isinstance(related, dict) else rows.select_related()
@@ -135,8 +145,10 @@ class ContactChangeListPaginator(Paginator):  # type: ignore[type-arg]  # not ge
         """Exact up to :data:`EXACT_COUNT_LIMIT`, else the database's estimate (see the module docstring)."""
         found = list(self._rows.order_by().values_list("pk", flat=True)[: EXACT_COUNT_LIMIT + 1])
         if len(found) <= EXACT_COUNT_LIMIT:
-            if self.root is not None and len(found) <= self._most_keys():
-                self.keys = found
+            if self.root is not None:
+                self._keyed = self._keyed_rows(found)
+                if self._keyed is not None:
+                    self.keys = found
             return len(found)
         estimate = estimated_count(self._rows)
         if estimate is None or estimate <= EXACT_COUNT_LIMIT:
@@ -153,16 +165,17 @@ class ContactChangeListPaginator(Paginator):  # type: ignore[type-arg]  # not ge
         a page: :class:`~django_customer_contacts.admin.filters.ContactChangeList` asks
         this instead.
         """
-        if self.keys is not None:
-            return self._by_keys(self.keys)
+        if self._keyed is not None:
+            return self._in_order(self._keyed)
         return cast("models.QuerySet[Any]", self.object_list).all()
 
-    def _most_keys(self) -> int:
-        """How many keys a page may be read by: as many as the count reads, unless the
-        database takes fewer parameters in a query (SQLite: 999), less a margin for the
-        root queryset's own."""
-        limit = connections[cast("models.QuerySet[Any]", self.object_list).db].features.max_query_params
-        return EXACT_COUNT_LIMIT if limit is None else min(EXACT_COUNT_LIMIT, limit - 99)
+    def _keyed_rows(self, keys: list[Any]) -> models.QuerySet[Any] | None:
+        """The root queryset filtered on ``keys`` in one query (``locking.filter_by_keys()``),
+        or ``None`` when the database can't take that many in one (keys that aren't
+        integers, beyond its parameters per query)."""
+        assert self.root is not None
+        filtered = list(filter_by_keys(self.root, "pk", keys))
+        return filtered[0] if len(filtered) == 1 else None
 
     def page(self, number: Any) -> Page:  # type: ignore[type-arg]
         number = self.validate_number(number)
@@ -171,9 +184,9 @@ class ContactChangeListPaginator(Paginator):  # type: ignore[type-arg]  # not ge
         if top + self.orphans >= self.count and not self.estimated:
             # An estimate may be low: a page is never cut short by it.
             top = self.count
-        if self.keys is not None:
+        if self.keys is not None and self._keyed is not None:
             # The matching keys are known: the conditions aren't tested again.
-            window = self._by_keys(self.keys)
+            window = self._in_order(self._keyed)
             if len(self.keys) > top - bottom:
                 # The page's keys first, as below: MariaDB would compute the annotations
                 # of every matching row before sorting them.
