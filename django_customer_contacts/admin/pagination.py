@@ -14,9 +14,12 @@ Four costs grow with the table in Django's own paginator, and this one avoids th
   thousands of rows; PostgreSQL computes the select list — the primary email and phone
   subqueries — for every skipped row. The page's keys are found first, in a subquery
   that reads only the ordering's index, and the annotations are computed for those
-  rows alone. MariaDB can't take ``LIMIT`` in an ``IN`` subquery, and asked for the
-  page directly it joins the customers first and sorts every contact: there the first
-  page's keys are a derived table (``IN (SELECT * FROM (… LIMIT …) AS page_keys)``),
+  rows alone. The first page's too: asked for it directly with a filter (a tag),
+  PostgreSQL walks the ordering's index reading each contact's row from the table,
+  where the keys' subquery tests the filter on the index alone. MariaDB can't take
+  ``LIMIT`` in an ``IN`` subquery, and asked for the page directly it joins the
+  customers first and sorts every contact: there the first page's keys are a derived
+  table (``IN (SELECT * FROM (… LIMIT …) AS page_keys)``),
   and a later page's keys are read by a query of their own (one query more).
 * **DISTINCT.** A filter across a many-to-many (tags, categories) makes the admin add
   ``DISTINCT`` over every column, the annotations included: the database must build
@@ -206,11 +209,10 @@ class ContactChangeListPaginator(Paginator):  # type: ignore[type-arg]  # not ge
             else:
                 sql, params = keys.query.sql_with_params()
                 window = rows.filter(pk__in=RawSQL(f"SELECT * FROM ({sql}) AS page_keys", params))
-        elif bottom:
-            # Only the page's rows get the annotations (see the module docstring).
-            window = rows.filter(pk__in=keys)
         else:
-            window = rows[bottom:top]
+            # Only the page's rows get the annotations; the first page's keys are read
+            # from the ordering's index alone (see the module docstring).
+            window = rows.filter(pk__in=keys)
         return cast("Page[Any]", self._get_page(window, number, self))  # type: ignore[attr-defined]  # not in the stubs
 
 
