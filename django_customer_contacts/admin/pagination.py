@@ -146,13 +146,20 @@ class ContactChangeListPaginator(Paginator):  # type: ignore[type-arg]  # not ge
     @cached_property
     def count(self) -> int:
         """Exact up to :data:`EXACT_COUNT_LIMIT`, else the database's estimate (see the module docstring)."""
-        found = list(self._rows.order_by().values_list("pk", flat=True)[: EXACT_COUNT_LIMIT + 1])
-        if len(found) <= EXACT_COUNT_LIMIT:
-            if self.root is not None:
+        bounded = self._rows.order_by().values_list("pk", flat=True)[: EXACT_COUNT_LIMIT + 1]
+        if self.root is None:
+            # No queryset to read a page from by key: the keys are only counted.
+            found: list[Any] | None = None
+            number = bounded.count()
+        else:
+            found = list(bounded)
+            number = len(found)
+        if number <= EXACT_COUNT_LIMIT:
+            if found is not None:
                 self._keyed = self._keyed_rows(found)
                 if self._keyed is not None:
                     self.keys = found
-            return len(found)
+            return number
         estimate = estimated_count(self._rows)
         if estimate is None or estimate <= EXACT_COUNT_LIMIT:
             # No estimate (SQLite), or one the bounded count proves wrong (no statistics
