@@ -18,9 +18,10 @@ Four costs grow with the table in Django's own paginator, and this one avoids th
   PostgreSQL walks the ordering's index reading each contact's row from the table,
   where the keys' subquery tests the filter on the index alone. MariaDB can't take
   ``LIMIT`` in an ``IN`` subquery, and asked for the page directly it joins the
-  customers first and sorts every contact: there the first page's keys are a derived
-  table (``IN (SELECT * FROM (… LIMIT …) AS page_keys)``),
-  and a later page's keys are read by a query of their own (one query more).
+  customers first and sorts every contact: there the page's keys are a derived table
+  (``IN (SELECT * FROM (SELECT * FROM (… LIMIT … OFFSET …) AS page_window LIMIT …) AS
+  page_keys)``: the outer ``LIMIT`` keeps the optimizer from reckoning a later page's
+  table at ``OFFSET + LIMIT`` rows and scanning every contact against it).
 * **DISTINCT.** A filter across a many-to-many (tags, categories) makes the admin add
   ``DISTINCT`` over every column, the annotations included: the database must build
   every matching row before the first page. The page instead reads the contacts whose
@@ -200,27 +201,33 @@ class ContactChangeListPaginator(Paginator):  # type: ignore[type-arg]  # not ge
             if len(self.keys) > top - bottom:
                 # The page's keys first, as below: MariaDB would compute the annotations
                 # of every matching row before sorting them.
-                sql, params = window.values("pk")[bottom:top].query.sql_with_params()
-                window = self._by_keys(RawSQL(f"SELECT * FROM ({sql}) AS page_keys", params))
+                window = self._by_keys(_page_keys(window.values("pk")[bottom:top], top - bottom))
             return cast("Page[Any]", self._get_page(window, number, self))  # type: ignore[attr-defined]
         rows = self._rows
         keys = rows.values("pk")[bottom:top]
         if not connections[rows.db].features.allow_sliced_subqueries_with_in:
-            # MariaDB and MySQL take no LIMIT in an IN subquery. Asked for the page
-            # directly, MariaDB joins the customers first and sorts every contact. The
-            # first page's keys are a derived table; a later page's are read first (the
-            # optimizer takes such a derived table for OFFSET + LIMIT rows and scans
-            # every contact against it).
-            if bottom:
-                window = rows.filter(pk__in=[row["pk"] for row in keys])
-            else:
-                sql, params = keys.query.sql_with_params()
-                window = rows.filter(pk__in=RawSQL(f"SELECT * FROM ({sql}) AS page_keys", params))
+            # MariaDB and MySQL take no LIMIT in an IN subquery: the page's keys are a
+            # derived table. Asked for the page directly, MariaDB joins the customers
+            # first and sorts every contact.
+            window = rows.filter(pk__in=_page_keys(keys, top - bottom))
         else:
             # Only the page's rows get the annotations; the first page's keys are read
             # from the ordering's index alone (see the module docstring).
             window = rows.filter(pk__in=keys)
         return cast("Page[Any]", self._get_page(window, number, self))  # type: ignore[attr-defined]  # not in the stubs
+
+
+def _page_keys(keys: models.QuerySet[Any, Any], size: int) -> RawSQL:
+    """A page's ``keys`` (a sliced ``values("pk")``) as a derived table, for ``pk__in``.
+
+    MariaDB and MySQL take no ``LIMIT`` in an ``IN`` subquery, but take a derived table
+    that has one. MariaDB's optimizer reckons such a table holds ``OFFSET + LIMIT`` rows
+    and, for a later page, would scan every contact against it; the derived table around
+    it, limited to the page's ``size``, tells it the page's number of rows: it then
+    looks the page's contacts up by key.
+    """
+    sql, params = keys.query.sql_with_params()
+    return RawSQL(f"SELECT * FROM (SELECT * FROM ({sql}) AS page_window LIMIT {int(size)}) AS page_keys", params)
 
 
 def _related_names(related: dict[str, Any], prefix: str = "") -> list[str]:
