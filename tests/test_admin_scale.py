@@ -232,6 +232,13 @@ def test_without_a_root_queryset_the_count_counts_keys_without_reading_them(cust
         assert [contact.pk for number in paginator.page_range for contact in paginator.page(number)] == contacts
 
 
+def test_the_first_page_of_an_empty_list_is_empty(db):
+    # Django's admin asks no page of a list that fits on one; a paginator's user may.
+    paginator = pagination.ContactChangeListPaginator(get_contact_model().objects.order_by("pk"), 2)
+    assert paginator.count == 0
+    assert list(paginator.page(1)) == []
+
+
 # -- a big customer's page ------------------------------------------------------------------
 
 

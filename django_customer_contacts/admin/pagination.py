@@ -195,6 +195,10 @@ class ContactChangeListPaginator(Paginator):  # type: ignore[type-arg]  # not ge
         if top + self.orphans >= self.count and not self.estimated:
             # An estimate may be low: a page is never cut short by it.
             top = self.count
+        if top <= bottom:
+            # The first page of an empty list: no keys to read (an empty slice can't be
+            # written as a derived table).
+            return cast("Page[Any]", self._get_page(self.object_list.none(), number, self))  # type: ignore[attr-defined]
         if self.keys is not None and self._keyed is not None:
             # The matching keys are known: the conditions aren't tested again.
             window = self._in_order(self._keyed)
