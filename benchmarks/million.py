@@ -1133,6 +1133,22 @@ def median_ms(run, repeat: int) -> float:
     return statistics.median(times)
 
 
+def medians_in_turns(runs, repeat: int) -> list[float]:
+    """The median wall time of each of ``runs`` over ``repeat`` rounds that call each in turn, in ms.
+
+    One warm-up round first. Taking turns, the runs share whatever load the machine has.
+    """
+    for run in runs:
+        run()
+    times: list[list[float]] = [[] for _ in runs]
+    for _ in range(repeat):
+        for run, taken in zip(runs, times, strict=True):
+            started = time.perf_counter()
+            run()
+            taken.append((time.perf_counter() - started) * 1000)
+    return [statistics.median(taken) for taken in times]
+
+
 def run_sql(sql: str, params=()) -> int:
     """Execute ``sql`` and fetch every row, as the ORM would; the number of rows."""
     from django.db import connection

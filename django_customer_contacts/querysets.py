@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any, Self, TypedDict, TypeVar, cast, overload
 import phonenumbers
 from django.contrib.contenttypes.models import ContentType
 from django.db import NotSupportedError, connections, models, transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Prefetch, Q, Subquery
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from .conf import app_settings
@@ -395,16 +396,30 @@ class ContactQuerySet(models.QuerySet["AbstractContact"]):
         if channel == "sms" and not app_settings.sms_enabled:
             return self.none()
 
+        of_kind = {"kind": ContactPhone.Kind.MOBILE} if channel == "sms" else {}
         points: models.QuerySet[ContactPoint]
         if channel == "email":
-            points, column = ContactEmail._default_manager.filter(contact=OuterRef("pk")), "email"
+            points, relation, column = ContactEmail._default_manager.filter(contact=OuterRef("pk")), "emails", "email"
         else:
-            points, column = ContactPhone._default_manager.filter(contact=OuterRef("pk")), "number"
-            if channel == "sms":
-                points = points.filter(kind=ContactPhone.Kind.MOBILE)
-        address = first_point(points, column)
+            points = ContactPhone._default_manager.filter(contact=OuterRef("pk"), **of_kind)
+            relation, column = "phones", "number"
+        address: Any = first_point(points, column)
+        has_point = Q(Exists(points))
+        queryset = self
+        if connections[self.db].vendor == "mysql":
+            # MariaDB runs a dependent subquery once per contact, which for a big customer
+            # costs as much as the rest of the query. Joined on the one-primary index
+            # (contact, primary_marker), the primary point is looked up by key instead;
+            # the subqueries run only for a contact with no primary point of this kind.
+            primary = {f"{relation}__primary_marker": True, **{f"{relation}__{k}": v for k, v in of_kind.items()}}
+            queryset = queryset.alias(
+                recipient_primary=FilteredRelation(relation, condition=Q(**primary)),
+                recipient_primary_address=F(f"recipient_primary__{column}"),
+            )
+            address = Coalesce("recipient_primary_address", address, output_field=models.CharField())
+            has_point = Q(recipient_primary_address__isnull=False) | has_point
 
-        conditions = Q(Exists(points), customer_id=customer_id, is_active=True, **{allowed_field: True})
+        conditions = has_point & Q(customer_id=customer_id, is_active=True, **{allowed_field: True})
         if scope is None:
             conditions &= REGULAR
         else:
@@ -440,7 +455,7 @@ class ContactQuerySet(models.QuerySet["AbstractContact"]):
             conditions &= Q(marketing_consent=True)
         if followup:
             conditions &= Q(automated_followups=True)
-        return self.filter(conditions).annotate(recipient_address=address)
+        return queryset.filter(conditions).annotate(recipient_address=address)
 
     def consented(self) -> Self:
         """Contacts a marketing email may go to: active, consenting, emails allowed, with an email."""

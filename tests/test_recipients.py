@@ -133,6 +133,36 @@ def test_recipients_carry_the_address_to_use(customer):
     assert Contact.objects.recipients(customer, channel="phone").get().recipient_address == "+442079460018"
 
 
+def test_the_address_is_the_primary_point_else_the_oldest(customer):
+    # Points written in bulk have no primary; for SMS, the primary number is a landline.
+    person = make_person(customer, email=False)
+    ContactEmail.objects.bulk_create(
+        ContactEmail(contact=person, email=address, email_normalized=address)
+        for address in ("old@example.com", "new@example.com")
+    )
+    ContactPhone.objects.bulk_create(
+        [
+            ContactPhone(contact=person, number="+447911000001", kind="mobile"),
+            ContactPhone(contact=person, number="+447911000002", kind="mobile"),
+            ContactPhone(contact=person, number="+442079460018", kind="work", is_primary=True),
+        ]
+    )
+    Contact = get_contact_model()
+
+    def addresses():
+        found = [
+            Contact.objects.recipients(customer, channel=c).get().recipient_address for c in ("email", "sms", "phone")
+        ]
+        assert all(type(address) is str for address in found), found
+        return found
+
+    assert addresses() == ["old@example.com", "+447911000001", "+442079460018"]
+    ContactEmail.objects.filter(email="new@example.com").update(is_primary=True)
+    ContactPhone.objects.filter(kind="work").update(is_primary=False)
+    ContactPhone.objects.filter(number="+447911000002").update(is_primary=True)
+    assert addresses() == ["new@example.com", "+447911000002", "+447911000002"]
+
+
 def test_recipients_is_one_query_whatever_the_options(customer, cases, django_assert_num_queries):
     for _ in range(3):
         make_person(customer, phone="mobile", receive_all_notifications=False, categories=["billing"])
