@@ -184,6 +184,26 @@ def test_export_order_and_completeness_across_pages(customer, make_contact, monk
     assert [int(row[-1]) for row in rows] == made
 
 
+@pytest.mark.parametrize("streams", [True, False])
+def test_each_row_has_its_own_tags_across_pages(customer, make_contact, monkeypatch, streams):
+    # Every other contact is left out (no consent), tagged too: a page's keys are not a range.
+    monkeypatch.setattr(export, "iterator_streams", lambda using: streams)
+    tags = [Tag.objects.create(name=name) for name in ("Gamma", "Alpha", "Beta")]
+    expected = {}
+    for index in range(9):
+        consents = index % 2 == 0
+        contact = make_contact(
+            customer, marketing_consent=consents, marketing_consent_source="web form" if consents else ""
+        )
+        contact.add_email(f"p{index}@example.com")
+        contact.tags.set(tags[: index % 3])
+        if consents:
+            expected[contact.pk] = ", ".join(sorted(tag.name for tag in tags[: index % 3]))
+    rows = parse("".join(stream_csv(consented=True, chunk_size=2)))
+    assert {int(row["Contact ID"]): row["Tags"] for row in rows} == expected
+    assert sorted(set(expected.values())) == ["", "Alpha, Gamma", "Gamma"]
+
+
 def test_a_sliced_queryset_is_exported_too(customer, make_contact):
     for index in range(4):
         make_contact(customer, first_name=f"P{index}")
