@@ -32,7 +32,7 @@ from django.utils.translation import ngettext
 
 from .. import get_contact_model
 from ..exceptions import MergeError
-from ..locking import chunked, lock_contacts, lock_customer
+from ..locking import chunked, lock_contacts_compiled, lock_customer
 from .record import json_value
 from .relations import Relation, contact_content_type_ids, contact_relations, is_integer_field, rows_of, stamp_fields
 from .rules import channel_facts, contact_label, merged_values
@@ -231,7 +231,9 @@ def _lock_merge_rows(
             _("The customer of %(contact)s no longer exists.") % {"contact": contact_label(main)}
         ) from None
     # Whether each contact's channel preferences apply: an opt-out counts only where one does.
-    locked = lock_contacts([main.pk, *duplicate_ids], using, model._base_manager.annotate(**channel_facts(model)))
+    locked = lock_contacts_compiled(
+        [main.pk, *duplicate_ids], using, "merge", lambda: model._base_manager.annotate(**channel_facts(model))
+    )
     if main.pk not in locked:
         raise MergeError(
             _("%(contact)s no longer exists; it may have been merged or deleted meanwhile.")
