@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import connections, models
-from django.db.models import OuterRef
+from django.db.models import Exists, OuterRef
 from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
@@ -141,10 +141,17 @@ def export_queryset(
         export_phone=first_point(phone_model._default_manager.filter(contact=OuterRef("pk")), "number"),
     )
     if consented:
-        # consented()'s rule, with "has an email" read from the annotation: an EXISTS
-        # here lets PostgreSQL plan each page as a merge join from the first email,
-        # which makes paging quadratic; the per-row lookup stays linear.
-        queryset = queryset.filter(CONSENTED, export_email__isnull=False)
+        if iterator_streams(queryset.db):
+            # consented()'s rule. Read in one query, an EXISTS probes the email index
+            # alone; the address's subquery then runs once per row, not twice (on
+            # PostgreSQL, 2.70 s against 3.10 s to fetch the consented of a million).
+            has_email = Exists(email_model._default_manager.filter(contact=OuterRef("pk")))
+            queryset = queryset.filter(CONSENTED, has_email)
+        else:
+            # Read a page per query: with an EXISTS PostgreSQL plans each page as a
+            # merge join from the first email, which makes paging quadratic; "has an
+            # email" read from the annotation, a lookup per row, stays linear.
+            queryset = queryset.filter(CONSENTED, export_email__isnull=False)
     return queryset
 
 
