@@ -214,8 +214,8 @@ class Compiled:
         # The select of a model query: the concrete fields' columns, in order, then the
         # annotations (set on each instance by name, as the queryset would).
         self.expressions = [col for col, _sql, _alias in compiler.select]
-        fields = compiler.klass_info["select_fields"] if compiler.klass_info else []
-        self.fields = slice(fields[0], fields[-1] + 1) if fields else slice(0, 0)
+        fields = compiler.klass_info["select_fields"]
+        self.fields = slice(fields[0], fields[-1] + 1)
         self.attnames = [self.expressions[index].target.attname for index in fields]
         self.annotations = list(compiler.annotation_col_map.items())
         self.converters: list[tuple[int, list[Any], Any]] | None = None

@@ -148,6 +148,12 @@ def contact_point_models(contact_model: type[models.Model]) -> tuple[type[Contac
     return cast("type[ContactEmail]", emails), cast("type[ContactPhone]", phones)
 
 
+def has_email(contact_model: type[models.Model]) -> Exists:
+    """A condition on contacts: they have an email address (consent's other rules: ``CONSENTED``)."""
+    emails, _phones = contact_point_models(contact_model)
+    return Exists(emails._default_manager.filter(contact=OuterRef("pk")))
+
+
 def _notification_category_model(contact_model: type[models.Model]) -> type[NotificationCategory]:
     """The notification category model, found through ``contact_model``'s relations."""
     return cast("type[NotificationCategory]", contact_model._meta.get_field("notification_categories").related_model)
@@ -459,9 +465,7 @@ class ContactQuerySet(models.QuerySet["AbstractContact"]):
 
     def consented(self) -> Self:
         """Contacts a marketing email may go to: active, consenting, emails allowed, with an email."""
-        ContactEmail, _phones = contact_point_models(self.model)
-        has_email = Exists(ContactEmail._default_manager.filter(contact=OuterRef("pk")))
-        return self.filter(CONSENTED, has_email)
+        return self.filter(CONSENTED, has_email(self.model))
 
     # -- unused contacts ----------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
+from django.db.models import Case, Count, Q, Value, When
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.template.response import TemplateResponse
 from django.utils.text import slugify
@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..export import csv_response
-from ..models import ContactEmail
-from ..querysets import CONSENTED
+from ..querysets import CONSENTED, has_email
 from .base import CustomerPageMixin, parse_ids
 
 __all__ = ["LEFT_OUT_REASONS", "ExportView"]
@@ -56,8 +55,7 @@ class ExportView(CustomerPageMixin):
             return csv_response(
                 selection, consented=True, filename=f"{slugify(str(self.customer)) or 'customer'}-contacts.csv"
             )
-        has_email = Exists(ContactEmail._default_manager.filter(contact=OuterRef("pk")))
-        consented = Q(CONSENTED, has_email)
+        consented = Q(CONSENTED, has_email(selection.model))
         reason = Case(
             When(consented, then=Value("exported")),
             *(When(condition, then=Value(code)) for code, _label, condition in LEFT_OUT_REASONS),
