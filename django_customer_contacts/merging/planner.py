@@ -582,6 +582,19 @@ def _collision(relation: Relation, duplicates: int, content_types: list[int], on
         if bool(others) == one_to_one:
             continue
         main, keys = _keys(relation, duplicates)
+        if duplicates == 1 and len(others) == 1:
+            # The common case, a pair (a many-to-many link): only main's rows can
+            # collide. Main's values are read once, as a list the database hashes or
+            # sorts, instead of an index probe per row of the duplicate (SQLite ran the
+            # EXISTS below per row: 1.1 ms of its 2.6 ms plan at 10,000 rows).
+            of_main = relation.model._base_manager.filter(Exact(column, main))
+            if relation.content_type_field is not None:  # relation.is_generic
+                of_main = of_main.filter(**{f"{relation.content_type_field.name}__in": content_types})
+            if condition is not None:
+                of_main = of_main.filter(condition)
+            in_main = Q(**{f"{others[0]}__in": of_main.values(others[0])})
+            conditions.append(in_main & condition if condition is not None else in_main)
+            continue
         holders = relation.model._base_manager.filter(
             Q(Exact(column, main)) | Q(In(column, keys), pk__lt=OuterRef("pk")),
             # Implied by the line above, and not correlated: the database reads only the
