@@ -99,7 +99,21 @@ def lock_customer(customer_id: Any, using: str, *, no_key: bool = True) -> model
 
     Call inside ``transaction.atomic(using=using)``. ``no_key=False`` to delete it.
     """
-    customer: models.Model = _for_update(get_customer_model()._base_manager.all(), using, no_key).get(pk=customer_id)
+    model = get_customer_model()
+    connection = connections[using]
+    # Compiled once per process (see Compiled): every merge and primary change starts here.
+    key = ("customer", model, using, connection.vendor, no_key)
+    statement = _COMPILED.get(key)
+    if statement is None:
+        locked = _for_update(model._base_manager.filter(pk=Param("pk", model._meta.pk)), using, no_key)
+        statement = _COMPILED[key] = Compiled(locked, using)
+    with connection.cursor() as cursor:
+        statement.execute(cursor, pk=customer_id)
+        rows = statement.instances(cursor)
+    if not rows:
+        # The plugin puts DoesNotExist on concrete models only, and the customer model is the host's.
+        raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")  # type: ignore[attr-defined]
+    customer: models.Model = rows[0]
     return customer
 
 

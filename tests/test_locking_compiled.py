@@ -1,10 +1,11 @@
-"""``lock_contacts_compiled()``: the statement of ``lock_contacts()``, compiled once."""
+"""Statements compiled once: ``lock_contacts_compiled()`` (the statement of
+``lock_contacts()``) and ``lock_customer()``."""
 
 import pytest
 from django.db import transaction
 
-from django_customer_contacts import get_contact_model
-from django_customer_contacts.locking import COMPILED_KEYS, lock_contacts, lock_contacts_compiled
+from django_customer_contacts import get_contact_model, get_customer_model
+from django_customer_contacts.locking import COMPILED_KEYS, lock_contacts, lock_contacts_compiled, lock_customer
 from django_customer_contacts.merging.rules import channel_facts
 
 
@@ -46,3 +47,28 @@ def test_it_reads_the_rows_and_annotations_the_queryset_reads(customer, make_con
 def test_no_pk_reads_nothing(db, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert lock_contacts_compiled([None], "default", "test", lambda: get_contact_model()._base_manager.all()) == {}
+
+
+def test_lock_customer_reads_the_row_as_it_is_now(customer, django_assert_num_queries):
+    Customer = get_customer_model()
+    other = Customer.objects.create(name="Other Ltd")
+    # Changed behind the instances' backs: the lock reads the row anew, each time compiled once.
+    Customer.objects.filter(pk=customer.pk).update(name="Renamed Ltd")
+    with transaction.atomic():
+        for pk, expected in [
+            (customer.pk, (customer.pk, "Renamed Ltd")),
+            (other.pk, (other.pk, "Other Ltd")),
+            (str(customer.pk), (customer.pk, "Renamed Ltd")),  # as a URL or a form gives it
+        ]:
+            with django_assert_num_queries(1):
+                locked = lock_customer(pk, "default")
+            assert (type(locked), locked.pk, locked.name) == (Customer, *expected)
+            assert locked._state.db == "default" and not locked._state.adding
+
+
+def test_lock_customer_of_a_missing_pk_raises_does_not_exist(customer):
+    Customer = get_customer_model()
+    missing = customer.pk
+    customer.delete()
+    with transaction.atomic(), pytest.raises(Customer.DoesNotExist, match="matching query does not exist"):
+        lock_customer(missing, "default")

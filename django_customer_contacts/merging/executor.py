@@ -19,15 +19,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connections, models, transaction
-from django.db.models import Case, Value, When
+from django.db.models import Case, F, Value, When
+from django.db.models.lookups import In
+from django.db.models.sql import UpdateQuery
 from django.utils.translation import gettext as _
 
 from .. import get_contact_model, history
-from ..locking import chunked, db_for_write
+from ..locking import Param, chunked, db_for_write
 from ..signals import contacts_merged
 from . import record as records
 from .planner import MergePlan, RelationPlan, build_plan, check_arguments, max_query_params
-from .relations import rows_of, stamp_fields
+from .relations import Relation, rows_of, stamp_fields
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -101,34 +103,105 @@ def move_relation(
 ) -> None:
     """Repoint one relation's rows at main: history, dropped rows, then one UPDATE."""
     relation = relation_plan.relation
-    rows = rows_of(relation, [relation.key(d) for d in plan.duplicates], plan.content_types, plan.using)
-    changes: dict[str, Any] = {relation.field.attname: relation.key(plan.main)}
-    for model_field in stamp_fields(relation.model):
-        changes[model_field.attname] = now
-    if relation.is_contact_point:
-        changes["is_primary"] = (
-            Case(When(pk=relation_plan.new_primary, then=Value(True)), default=Value(False))
-            if relation_plan.new_primary is not None
-            else False
-        )
     dropped = relation_plan.dropped_pks
-    history.write_history(
-        relation.model,
-        rows,
-        changes,
-        dropped,
-        user,
-        now,
-        moved_reason=records.change_reason(record, _("moved to contact %(pk)s") % {"pk": plan.main.pk}),
-        dropped_reason=records.change_reason(
-            record, _("removed, contact %(pk)s already has the same") % {"pk": plan.main.pk}
-        ),
-    )
+    if history.history_model_for(relation.model) is not None:
+        history.write_history(
+            relation.model,
+            rows_of(relation, [relation.key(d) for d in plan.duplicates], plan.content_types, plan.using),
+            _changes(relation, relation.key(plan.main), now, relation_plan.new_primary),
+            dropped,
+            user,
+            now,
+            moved_reason=records.change_reason(record, _("moved to contact %(pk)s") % {"pk": plan.main.pk}),
+            dropped_reason=records.change_reason(
+                record, _("removed, contact %(pk)s already has the same") % {"pk": plan.main.pk}
+            ),
+        )
     if dropped:
         # Dropped only after the record holds them (and history, above).
         delete_rows(relation.model, dropped, plan.using)
     if relation_plan.moved:
-        rows.update(**changes)
+        _move_statement(relation, len(plan.duplicates), plan.content_types, relation_plan.new_primary, plan.using).run(
+            plan, now, relation_plan.new_primary
+        )
+
+
+def _changes(relation: Relation, main_key: Any, now: Any, new_primary: Any) -> dict[str, Any]:
+    """What the move sets: main's key, the stamps, and for contact points who is primary."""
+    changes: dict[str, Any] = {relation.field.attname: main_key}
+    for model_field in stamp_fields(relation.model):
+        changes[model_field.attname] = now
+    if relation.is_contact_point:
+        changes["is_primary"] = (
+            Case(When(pk=new_primary, then=Value(True)), default=Value(False)) if new_primary is not None else False
+        )
+    return changes
+
+
+class _Move:
+    """A relation's move, ``UPDATE ... SET <key> = main WHERE <key> IN (the duplicates)``,
+    compiled once per shape (see :func:`_move_statement`), else the queryset's update."""
+
+    def __init__(self, relation: Relation, duplicates: int, content_types: list[int], using: str, primary: bool):
+        self.relation = relation
+        self.using = using
+        self.sql = ""
+        self.params: list[Any] = []
+        keys = [Param(f"key{index}", relation.field) for index in range(duplicates)]
+        rows = relation.model._base_manager.using(using).filter(In(F(relation.field.attname), keys))
+        if relation.content_type_field is not None:  # relation.is_generic
+            rows = rows.filter(**{f"{relation.content_type_field.name}__in": content_types})
+        pk_field = relation.model._meta.pk
+        changes = _changes(
+            relation, Param("main", relation.field), None, Param("primary", pk_field) if primary else None
+        )
+        self.stamps = [model_field.attname for model_field in stamp_fields(relation.model)]
+        for model_field in stamp_fields(relation.model):
+            changes[model_field.attname] = Param(f"now_{model_field.attname}", model_field)
+        query = cast(UpdateQuery, rows.order_by().query.chain(UpdateQuery))
+        query.add_update_values(changes)
+        if not query.get_related_updates():  # fields of a parent model (multi-table inheritance): not compiled
+            sql, params = query.get_compiler(using).as_sql()
+            self.sql, self.params = sql, list(params)
+
+    def run(self, plan: MergePlan, now: datetime, new_primary: Any) -> None:
+        relation = self.relation
+        if not self.sql:
+            rows = rows_of(relation, [relation.key(d) for d in plan.duplicates], plan.content_types, plan.using)
+            rows.update(**_changes(relation, relation.key(plan.main), now, new_primary))
+            return
+        values = {f"key{index}": relation.key(dup) for index, dup in enumerate(plan.duplicates)}
+        values.update(main=relation.key(plan.main), primary=new_primary)
+        values.update((f"now_{attname}", now) for attname in self.stamps)
+        connection = connections[self.using]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, Param.fill(self.params, values, connection))
+
+
+_MOVES: dict[tuple[Any, ...], _Move] = {}
+
+
+def _move_statement(
+    relation: Relation, duplicates: int, content_types: list[int], new_primary: Any, using: str
+) -> _Move:
+    """The move of a relation's rows, compiled once per process for each shape: the
+    relation, the number of duplicates, the content types, the database, whether a
+    contact point becomes primary. Building and compiling ``QuerySet.update()`` for
+    each relation cost Python more than running the statement of a small merge."""
+    primary = relation.is_contact_point and new_primary is not None
+    shape = (
+        using,
+        connections[using].vendor,
+        relation.model,
+        relation.field.attname,
+        duplicates,
+        tuple(content_types),
+        primary,
+    )
+    move = _MOVES.get(shape)
+    if move is None:
+        move = _MOVES[shape] = _Move(relation, duplicates, content_types, using, primary)
+    return move
 
 
 def delete_duplicates(plan: MergePlan) -> None:

@@ -33,7 +33,7 @@ from django.utils.translation import ngettext
 from .. import get_contact_model
 from ..exceptions import MergeError
 from ..locking import chunked, lock_contacts_compiled, lock_customer
-from .record import json_value
+from .record import json_value, keeps_other_side
 from .relations import Relation, contact_content_type_ids, contact_relations, is_integer_field, rows_of, stamp_fields
 from .rules import channel_facts, contact_label, merged_values
 
@@ -65,7 +65,8 @@ class RelationPlan:
 
     ``moved`` and ``dropped`` map a duplicate's pk to row pks; ``rows`` holds the full
     rows of dropped rows (and of every contact point), ``others`` the other side of a
-    many-to-many link, both by duplicate pk. ``stamps`` holds, by row pk, the values of
+    many-to-many link (of links read one by one, and of tags and categories, which the
+    record keeps: ``record.keeps_other_side``), both by duplicate pk. ``stamps`` holds, by row pk, the values of
     the fields the move stamps with its time (``relations.stamp_fields``) of the other
     rows that move, for an undo.
     """
@@ -730,8 +731,18 @@ def _plan_branches(
         return selected
 
     def listed(queryset: models.QuerySet[models.Model], flags: int) -> models.QuerySet[models.Model, tuple[Any, ...]]:
-        """One row per duplicate: the database reads the rows, Python splits one text."""
-        other_column = relation.other_field.attname if relation.other_field else None
+        """One row per duplicate: the database reads the rows, Python splits one text.
+
+        The other side of the links is listed for dropped links (their whole row goes
+        into the record) and where the record keeps it; else reading it only cost the
+        database a read of each row besides the index (MariaDB: 1.9 ms against 0.5 ms
+        for 3,333 links).
+        """
+        other_column = (
+            relation.other_field.attname
+            if relation.other_field and (flags & _DROP or keeps_other_side(relation.model))
+            else None
+        )
         lists = queryset.values(relation.field.attname).annotate(
             merge_relation=Value(index, output_field=models.IntegerField()),
             merge_pk=_KeyList("pk"),

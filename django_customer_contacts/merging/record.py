@@ -6,6 +6,7 @@ import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
 from django.utils.translation import gettext as _
 
 from ..models import ContactEmail, ContactPhone, MergeRecord, NotificationCategory, Tag
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 
     from .planner import MergePlan
 
-__all__ = ["change_reason", "create_record", "json_value", "json_values", "survivor_values"]
+__all__ = ["change_reason", "create_record", "json_value", "json_values", "keeps_other_side", "survivor_values"]
 
 
 def json_values(values: list[Any]) -> list[Any]:
@@ -38,6 +39,13 @@ def json_value(value: Any) -> Any:
         return DjangoJSONEncoder().default(value)
     except TypeError:
         return str(value)  # a phone number: E.164
+
+
+def keeps_other_side(model: type[models.Model]) -> bool:
+    """Whether the snapshots keep the other side of these many-to-many links (by
+    duplicate): the tags and notification categories. Of other links the record keeps
+    only the row pks."""
+    return model in (NotificationCategory.contacts.through, Tag.contacts.through)
 
 
 def create_record(plan: MergePlan, user: AbstractBaseUser | None, reason: str) -> MergeRecord:
