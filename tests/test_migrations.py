@@ -138,3 +138,31 @@ def test_migration_0008_computes_the_blocking_keys_of_existing_contacts(transact
     bob.refresh_from_db()
     assert bob.match_initial_low == "r163 sm"
     assert [group.contact_ids for group in find_duplicate_contacts()] == [(bob.pk, robert.pk)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="TOAST compression is PostgreSQL's")
+def test_migration_0013_compresses_merge_records_with_lz4_where_postgresql_has_it(transactional_db):
+    from django.db.migrations.executor import MigrationExecutor
+
+    from django_customer_contacts.models import MergeRecord
+
+    def compression():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT attname, attcompression FROM pg_attribute WHERE attrelid = %s::regclass "
+                "AND attname IN ('moved', 'snapshots', 'field_sources')",
+                [MergeRecord._meta.db_table],
+            )
+            return dict(cursor.fetchall())
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
+        has_lz4 = cursor.fetchone()[0]
+    # "" is the server's default (pglz unless default_toast_compression says otherwise).
+    assert compression() == {"moved": "l" if has_lz4 else "", "snapshots": "l" if has_lz4 else "", "field_sources": ""}
+    executor = MigrationExecutor(connection)
+    executor.migrate([("customer_contacts", "0012_duplicate_store")])
+    assert compression() == {"moved": "", "snapshots": "", "field_sources": ""}
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert compression()["moved"] == ("l" if has_lz4 else "")
