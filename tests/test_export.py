@@ -99,6 +99,21 @@ PAYLOADS = [
 ]
 
 
+@pytest.mark.parametrize("columns", [export.EXPORT_COLUMNS, export.EXPORT_COLUMNS[:3], [("Name", str)]])
+def test_write_csv_writes_what_stream_csv_streams(make_customer, make_contact, columns):
+    """write_csv() writes a page at a time, stream_csv() a line: the same text, escaped alike."""
+    for index, payload in enumerate(PAYLOADS):
+        customer = make_customer(name=payload if index % 2 else f"Customer {index}")
+        contact = make_contact(customer, first_name=payload, last_name=f"L{index}", job_title=payload)
+        contact.add_email(f"p{index}@example.com")
+        contact.tags.add(Tag.objects.create(name=f"{payload} {index}"))
+    out = io.StringIO()
+    assert write_csv(out, columns=columns, chunk_size=2) == len(PAYLOADS)
+    assert out.getvalue() == "".join(stream_csv(columns=columns, chunk_size=2))
+    rows = list(csv.reader(io.StringIO(out.getvalue())))[1:]
+    assert len(rows) == len(PAYLOADS) and all(not cell or cell[0] not in "=+-@\t\r" for row in rows for cell in row)
+
+
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_formula_payloads_are_defused_in_every_text_cell(customer, make_contact, payload):
     contact = make_contact(
