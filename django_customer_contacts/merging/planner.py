@@ -300,9 +300,15 @@ def _plan_relations(
     read_pk: list[Callable[[Any], Any]] = [
         int if is_integer_field(r.model._meta.pk) else r.model._meta.pk.to_python for r in relations
     ]
-    # The rows that collide, from their own branches (few): applied to their rows below.
+    # The rows that collide, from their own branches (few): applied to their rows below;
+    # the links dropped, listed (keys and other sides, by relation and owner), in bulk.
     marks: dict[tuple[int, Any], tuple[int, Any]] = {}
-    for index, pk, _owner, _other, flags, row in rows:
+    dropped_lists: dict[tuple[int, Any], tuple[list[int], list[int]]] = {}
+    for index, pk, owner, other, flags, row in rows:
+        if flags & _LIST:
+            if flags & _DROP:
+                dropped_lists[index, owner] = (pk, other)
+            continue
         if flags & (_DROP | _CLASH):
             pk = read_pk[index](pk)
             earlier_flags, earlier_row = marks.get((index, pk), (0, None))
@@ -347,11 +353,25 @@ def _plan_relations(
                 pks, others = _read_rows(relation, dup, content_types, using)
             else:
                 others = _int_list(other) if other is not None else None
+            gone: set[Any] = set()
+            drops = dropped_lists.get((index, owner))
+            if drops is not None:
+                drop_pks, drop_others = drops
+                gone.update(drop_pks)
+                key = relation.key(next(d for d in duplicates if d.pk == dup_pk))
+                plan.dropped.setdefault(dup_pk, []).extend(drop_pks)
+                plan.rows.setdefault(dup_pk, []).extend(_link_rows(relation, drop_pks, key, drop_others))
             if index in marked:
                 collide = marked[index].intersection(pks)
                 for one in collide:
+                    if one in gone:  # dropped above; refused too if it is a one-to-one's
+                        if marks[index, one][0] & _CLASH:
+                            clashes.append((relation, dup_pk))
+                        continue
                     place(plan, dup_pk, one, *marks[index, one])
-                pks = [one for one in pks if one not in collide]
+                gone |= collide
+            if gone:
+                pks = [one for one in pks if one not in gone]
             if pks:
                 plan.moved.setdefault(dup_pk, []).extend(pks)
             if others is not None:
@@ -396,9 +416,9 @@ def _read_plan(
     *,
     list_drops: bool,
 ) -> list[tuple[Any, ...]] | None:
-    """The plan's rows, with each listed row of dropped links (``_LIST | _DROP``)
-    turned into one row per link, its whole row put together from its keys; ``None``
-    when such a list was cut short (MariaDB's ``group_concat_max_len``)."""
+    """The plan's rows, with each listed row of dropped links (``_LIST | _DROP``) read:
+    its keys and other sides as lists of integers; ``None`` when such a list was cut
+    short (MariaDB's ``group_concat_max_len``)."""
     connection = connections[using]
     rows: list[tuple[Any, ...]] = []
     for sql, template in _plan_statements(relations, len(contacts) - 1, content_types, using, list_drops):
@@ -409,7 +429,6 @@ def _read_plan(
             rows.extend(cursor.fetchall())
     if not list_drops:
         return rows
-    owners = [{str(relation.key(dup)): dup for dup in contacts[1:]} for relation in relations]
     read: list[tuple[Any, ...]] = []
     for row in rows:
         index, pk, owner, other, flags, _row = row
@@ -417,13 +436,7 @@ def _read_plan(
             pks, others = _int_list(pk), _int_list(other)
             if len(pks) != flags // _COUNT or len(others) != len(pks):
                 return None
-            relation = relations[index]
-            dup = owners[index].get(owner) or owners[index][str(relation.field.to_python(owner))]
-            key = relation.key(dup)
-            read.extend(
-                (index, one, owner, one_other, _DROP, _link_row(relation, one, key, one_other))
-                for one, one_other in zip(pks, others, strict=True)
-            )
+            read.append((index, pks, owner, others, flags, None))
         else:
             read.append(row)
     return read
@@ -678,10 +691,11 @@ class _Values(dict[str, Any]):
     """A row's values as ``_row_values`` returns them, put together in Python."""
 
 
-def _link_row(relation: Relation, pk: int, owner: Any, other: int) -> _Values:
-    """A link row from its keys (see ``_keys_are_the_row``): integers, as read."""
-    other_field = cast("models.Field[Any, Any]", relation.other_field)
-    return _Values({relation.model._meta.pk.attname: pk, relation.field.attname: owner, other_field.attname: other})
+def _link_rows(relation: Relation, pks: list[int], owner: Any, others: list[int]) -> list[_Values]:
+    """Link rows from their keys (see ``_keys_are_the_row``): integers, as read."""
+    pk_name, owner_name = relation.model._meta.pk.attname, relation.field.attname
+    other_name = cast("models.Field[Any, Any]", relation.other_field).attname
+    return [_Values({pk_name: pk, owner_name: owner, other_name: other}) for pk, other in zip(pks, others, strict=True)]
 
 
 def _plan_branches(
@@ -767,7 +781,7 @@ def _plan_branches(
     drop = _collision(relation, duplicates, content_types, one_to_one=False)
     if drop is not None:
         if list_drops and is_listed and _keys_are_the_row(relation):
-            # A link row is its keys: listed too, and put together in Python (_link_row).
+            # A link row is its keys: listed too, and put together in Python (_link_rows).
             branches.append(listed(rows.filter(drop), _DROP))
         else:
             branches.append(branch(rows.filter(drop), Value(_DROP), _row_json(relation.model)))
