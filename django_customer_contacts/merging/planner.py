@@ -66,9 +66,9 @@ class RelationPlan:
     ``moved`` and ``dropped`` map a duplicate's pk to row pks; ``rows`` holds the full
     rows of dropped rows (and of every contact point), ``others`` the other side of a
     many-to-many link (of links read one by one, and of tags and categories, which the
-    record keeps: ``record.keeps_other_side``), both by duplicate pk. ``stamps`` holds, by row pk, the values of
-    the fields the move stamps with its time (``relations.stamp_fields``) of the other
-    rows that move, for an undo.
+    record keeps: ``record.keeps_other_side``), both by duplicate pk. ``stamps`` holds,
+    by row pk, the values of the fields the move stamps with its time
+    (``relations.stamp_fields``) of the other rows that move, for an undo.
     """
 
     relation: Relation
