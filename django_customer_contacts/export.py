@@ -357,12 +357,17 @@ def _default_pages(contacts: models.QuerySet[AbstractContact], chunk_size: int) 
     """The rows of :data:`EXPORT_COLUMNS`, written straight from the values read.
 
     What the columns' readers and :func:`escape_cell` do, without a call per cell:
-    text is escaped only when its first character could start a formula (the test is
-    written out in each cell: a function call per cell was a tenth of the export's
-    Python); the key, the consent flag and time can't start one. A customer's name is
-    escaped once per page.
+    text is escaped only when its first character could start a formula; the key,
+    the consent flag and time can't start one. A customer's name is escaped once per
+    page.
     """
     first = _FORMULA_FIRST
+
+    def text(value: str | None) -> str:
+        if not value:
+            return ""
+        return escape_cell(value) if value[0] in first else value
+
     as_text = _consent_text(contacts.db)
     tag_names = _TagNames(contacts.db)
     for page in _value_tuples(contacts, chunk_size, consent_text=as_text):
@@ -375,20 +380,19 @@ def _default_pages(contacts: models.QuerySet[AbstractContact], chunk_size: int) 
             company = companies.get(id(customer))
             if company is None:
                 company = companies[id(customer)] = escape_cell(str(customer))
-            tag_text = ", ".join(tags[pk])
             rows.append(
                 [
-                    (escape_cell(email) if email[0] in first else email) if email else "",
-                    (escape_cell(first_name) if first_name[0] in first else first_name) if first_name else "",
-                    (escape_cell(last_name) if last_name[0] in first else last_name) if last_name else "",
-                    (escape_cell(phone) if phone[0] in first else phone) if phone else "",
+                    text(email),
+                    text(first_name),
+                    text(last_name),
+                    text(phone),
                     company,
-                    (escape_cell(job_title) if job_title[0] in first else job_title) if job_title else "",
-                    (escape_cell(language) if language[0] in first else language) if language else "",
-                    (escape_cell(tag_text) if tag_text[0] in first else tag_text) if tag_text else "",
+                    text(job_title),
+                    text(language),
+                    text(", ".join(tags[pk])),
                     "yes" if consent else "no",
                     (consent_at if as_text else _iso_utc(consent_at)) if consent_at else "",
-                    (escape_cell(source) if source[0] in first else source) if source else "",
+                    text(source),
                     str(pk),
                 ]
             )
