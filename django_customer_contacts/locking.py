@@ -100,15 +100,10 @@ def lock_customer(customer_id: Any, using: str, *, no_key: bool = True) -> model
     Call inside ``transaction.atomic(using=using)``. ``no_key=False`` to delete it.
     """
     model = get_customer_model()
-    connection = connections[using]
-    # Compiled once per process (see Compiled): every merge and primary change starts here.
-    key = ("customer", model, using, connection.vendor, no_key)
-    statement = _COMPILED.get(key)
-    if statement is None:
-        locked = _for_update(model._base_manager.filter(pk=Param("pk", model._meta.pk)), using, no_key)
-        statement = _COMPILED[key] = Compiled(locked, using)
-    with connection.cursor() as cursor:
-        statement.execute(cursor, pk=customer_id)
+    # Compiled once per process: every merge and primary change starts here.
+    statement = _customer_lock(using, no_key)
+    with connections[using].cursor() as cursor:
+        statement.execute(cursor, customer=customer_id)
         rows = statement.instances(cursor)
     if not rows:
         # The plugin puts DoesNotExist on concrete models only, and the customer model is the host's.
@@ -161,13 +156,12 @@ def lock_contacts_compiled(
         return {}
     if len(pks) > COMPILED_KEYS:
         return lock_contacts(pks, using, queryset(), no_key=no_key)
-    key = (name, model, using, connection.vendor, no_key, len(pks))
-    statement = _COMPILED.get(key)
-    if statement is None:
-        pk_field = model._meta.pk
-        keys = [Param(f"pk{index}", pk_field) for index in range(len(pks))]
-        locked = _for_update(queryset().filter(pk__in=keys), using, no_key).order_by("pk")
-        statement = _COMPILED[key] = Compiled(locked, using)
+
+    def locked() -> models.QuerySet[Any]:
+        keys = [Param(f"pk{index}", model._meta.pk) for index in range(len(pks))]
+        return _for_update(queryset().filter(pk__in=keys), using, no_key).order_by("pk")
+
+    statement = _compiled((name, model, using, connection.vendor, no_key, len(pks)), locked, using)
     with connection.cursor() as cursor:
         statement.execute(cursor, **{f"pk{index}": pk for index, pk in enumerate(pks)})
         return {contact.pk: contact for contact in statement.instances(cursor)}
@@ -326,6 +320,26 @@ def one_round_trip(using: str) -> Iterator[None]:
 
 _COMPILED: dict[tuple[Any, ...], Compiled] = {}
 
+
+def _compiled(key: tuple[Any, ...], queryset: Callable[[], models.QuerySet[Any]], using: str) -> Compiled:
+    """The statement kept under ``key``, compiled from ``queryset()`` the first time."""
+    statement = _COMPILED.get(key)
+    if statement is None:
+        statement = _COMPILED[key] = Compiled(queryset(), using)
+    return statement
+
+
+def _customer_lock(using: str, no_key: bool) -> Compiled:
+    """The lock of one customer row (its pk the ``customer`` parameter), compiled once:
+    :func:`lock_customer`'s, and :func:`lock_contact_and_primary`'s first statement."""
+    model = get_customer_model()
+    return _compiled(
+        ("customer", model, using, connections[using].vendor, no_key),
+        lambda: _for_update(model._base_manager.filter(pk=Param("customer", model._meta.pk)), using, no_key),
+        using,
+    )
+
+
 #: The most pks :func:`lock_contacts_compiled` compiles a statement for.
 COMPILED_KEYS = 10
 
@@ -335,25 +349,22 @@ def _primary_statements(model: type[models.Model], using: str) -> tuple[Compiled
     :func:`lock_contact_and_primary`, compiled once per model and database; ``None``
     when the contact model's default manager filters, annotates, defers or joins (its
     own queries then)."""
-    connection = connections[using]
-    key = ("primary", model, using, connection.vendor)
-    customer_key = ("customer", model, using, connection.vendor)
+    key = ("primary", model, using, connections[using].vendor)
     if key not in _COMPILED:
         query = model._default_manager.all().query
         if query.where or query.select_related or query.annotations or query.extra or query.deferred_loading[0]:
             return None
-        customer_model = get_customer_model()
-        customer_pk = customer_model._meta.pk
-        customer = _for_update(customer_model._base_manager.filter(pk=Param("customer", customer_pk)), using, True)
-        mine = _contact_and_primary(
+    mine = _compiled(
+        key,
+        lambda: _contact_and_primary(
             model._default_manager.all(),
             Param("contact", model._meta.pk),
             Param("customer", model._meta.get_field("customer").target_field),  # type: ignore[union-attr]
             using,
-        )
-        _COMPILED[customer_key] = Compiled(customer, using)
-        _COMPILED[key] = Compiled(mine, using)
-    return _COMPILED[customer_key], _COMPILED[key]
+        ),
+        using,
+    )
+    return _customer_lock(using, no_key=True), mine
 
 
 def _contact_and_primary(

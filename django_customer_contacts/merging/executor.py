@@ -155,8 +155,9 @@ class _Move:
         changes = _changes(
             relation, Param("main", relation.field), None, Param("primary", pk_field) if primary else None
         )
-        self.stamps = [model_field.attname for model_field in stamp_fields(relation.model)]
-        for model_field in stamp_fields(relation.model):
+        stamps = stamp_fields(relation.model)
+        self.stamps = [model_field.attname for model_field in stamps]
+        for model_field in stamps:
             changes[model_field.attname] = Param(f"now_{model_field.attname}", model_field)
         query = cast(UpdateQuery, rows.order_by().query.chain(UpdateQuery))
         query.add_update_values(changes)
