@@ -14,6 +14,7 @@ the record of what moved.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -29,7 +30,7 @@ from ..locking import Param, chunked, db_for_write
 from ..signals import contacts_merged
 from . import record as records
 from .planner import MergePlan, RelationPlan, build_plan, check_arguments, max_query_params
-from .relations import Relation, rows_of, stamp_fields
+from .relations import Relation, is_integer_field, rows_of, stamp_fields
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -120,7 +121,7 @@ def move_relation(
     if dropped:
         # Dropped only after the record holds them (and history, above).
         delete_rows(relation.model, dropped, plan.using)
-    if relation_plan.moved:
+    if relation_plan.moved_count:
         _move_statement(relation, len(plan.duplicates), plan.content_types, relation_plan.new_primary, plan.using).run(
             plan, now, relation_plan.new_primary
         )
@@ -215,12 +216,16 @@ def delete_rows(model: type[models.Model], pks: Iterable[Any], using: str) -> No
 
     For rows the merge has accounted for already (in its record and history). One
     statement — on PostgreSQL with the pks as one array parameter (a long ``IN (%s, …)``
-    costs psycopg a parse of every placeholder) —, else one per ``max_query_params``
-    keys where the database limits them.
+    costs psycopg a parse of every placeholder), on SQLite integer pks as one JSON
+    array (likewise for Django's placeholder rewriting) —, else one per
+    ``max_query_params`` keys where the database limits them.
     """
     connection = connections[using]
     pk_field = model._meta.pk
-    values = [pk_field.get_db_prep_value(pk, connection) for pk in pks]
+    values = list(pks)
+    integers = is_integer_field(pk_field) and all(type(pk) is int for pk in values)
+    if not integers:
+        values = [pk_field.get_db_prep_value(pk, connection) for pk in values]
     if not values:
         return
     quote = connection.ops.quote_name
@@ -229,6 +234,9 @@ def delete_rows(model: type[models.Model], pks: Iterable[Any], using: str) -> No
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(sql + f"= ANY(%s::{pk_field.rel_db_type(connection)}[])", [values])
+            return
+        if connection.vendor == "sqlite" and integers:
+            cursor.execute(sql + "IN (SELECT value FROM json_each(%s))", [json.dumps(values)])
             return
         size = max_query_params(connection) or len(values)
         for chunk in chunked(values, size):

@@ -11,9 +11,12 @@ from typing import Any, cast
 from django.apps import apps
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.signals import setting_changed
 from django.db import models
 from django.db.models import Q
 from django.db.models.fields.reverse_related import ForeignObjectRel, ManyToManyRel
+from django.db.models.signals import class_prepared
+from django.dispatch import receiver
 from model_utils.fields import AutoLastModifiedField
 from simple_history.models import HistoricalChanges
 
@@ -69,6 +72,10 @@ class Relation:
         return getattr(contact, cast("models.ForeignKey[Any, Any]", self.field).target_field.attname)
 
 
+# By contact model: see contact_relations().
+_RELATIONS: dict[type[models.Model], tuple[Relation, ...]] = {}
+
+
 def contact_relations(model: type[models.Model] | None = None) -> list[Relation]:
     """Every relation of every installed model that points at the contact model.
 
@@ -76,8 +83,30 @@ def contact_relations(model: type[models.Model] | None = None) -> list[Relation]
     hidden foreign keys of many-to-many through tables, declared on either side;
     generic foreign keys, from every installed model. History models are left out:
     history keeps what was.
+
+    Worked out once per contact model, not for every merge: it reads every installed
+    model. Worked out again after a model class is created or ``INSTALLED_APPS``
+    changes (tests do both).
     """
     model = model or get_contact_model()
+    relations = _RELATIONS.get(model)
+    if relations is None:
+        relations = _RELATIONS[model] = tuple(_discover_relations(model))
+    return list(relations)
+
+
+@receiver(class_prepared, dispatch_uid="customer_contacts_relations_model")
+def _forget_relations_for_models(**kwargs: Any) -> None:
+    _RELATIONS.clear()
+
+
+@receiver(setting_changed, dispatch_uid="customer_contacts_relations_setting")
+def _forget_relations_for_settings(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("INSTALLED_APPS", "CUSTOMER_CONTACTS_CONTACT_MODEL"):
+        _RELATIONS.clear()
+
+
+def _discover_relations(model: type[models.Model]) -> list[Relation]:
     fields = model._meta.get_fields(include_hidden=True)
     # Many-to-many declared here (forward) or elsewhere (reverse): moved through their tables.
     through_models = {
