@@ -494,12 +494,16 @@ def _read_plan(
 
 def _list_text(value: str | bytes | None, count: int) -> str | None:
     """A list's text (see ``_KeyList``) without its last comma; ``None`` if the database
-    cut it short (MariaDB's ``group_concat_max_len``, ``max_allowed_packet``)."""
+    cut it short (MariaDB's ``group_concat_max_len``, ``max_allowed_packet``).
+
+    ``count`` is the number of values, where the database can cut a list short (see
+    ``listed()``); 0 elsewhere.
+    """
     if value is None:
         return None
     text = value.decode() if isinstance(value, bytes) else value
     # Every value ends with a comma: a list cut short anywhere has fewer.
-    if text.count(",") != count:
+    if count and text.count(",") != count:
         return None
     return text[:-1]
 
@@ -691,7 +695,7 @@ def _collision(relation: Relation, duplicates: int, content_types: list[int], on
 
 
 # A row's flags in the plan, as bits of one integer column. A _LIST row holds a
-# duplicate's rows of a relation, their number in the flags' higher bits (x _COUNT).
+# duplicate's rows of a relation; on MariaDB/MySQL their number in the higher bits (x _COUNT).
 _DROP, _CLASH, _PRIMARY, _MAIN_PRIMARY, _LIST, _COUNT = 1, 2, 4, 8, 16, 32
 
 
@@ -713,7 +717,9 @@ class _KeyList(models.Aggregate):
     # Only on these databases (see _listed). The columns have no parameters.
     def as_postgresql(self, compiler: Any, connection: BaseDatabaseWrapper, **extra: Any) -> tuple[str, Any]:
         value, pk = self._columns(compiler)
-        return f"STRING_AGG(CAST({value} AS text), ',' ORDER BY {pk}) || ','", ()
+        # Ordering an array of integers, then writing it: 0.8 ms for 3,333 values, against
+        # 1.2-1.8 ms for STRING_AGG(... ORDER BY).
+        return f"ARRAY_TO_STRING(ARRAY_AGG({value} ORDER BY {pk}), ',') || ','", ()
 
     def as_mysql(self, compiler: Any, connection: BaseDatabaseWrapper, **extra: Any) -> tuple[str, Any]:
         value, pk = self._columns(compiler)
@@ -840,6 +846,9 @@ def _plan_branches(
             if relation.other_field and (flags & _DROP or keeps_other_side(relation.model))
             else None
         )
+        # Only MariaDB/MySQL cut a list short; elsewhere the count isn't read, and cost
+        # SQLite 0.1 ms for 3,333 rows.
+        can_cut = connections[using].vendor == "mysql"
         lists = queryset.values(relation.field.attname).annotate(
             merge_relation=Value(index, output_field=models.IntegerField()),
             merge_pk=_KeyList("pk"),
@@ -848,7 +857,8 @@ def _plan_branches(
             merge_owner=Cast(models.Min(relation.field.attname), text),
             merge_other=_KeyList(other_column) if other_column else Value(None, text),
             merge_flags=ExpressionWrapper(
-                Value(_LIST | flags) + models.Count("pk") * Value(_COUNT), output_field=models.IntegerField()
+                Value(_LIST | flags) + models.Count("pk") * Value(_COUNT) if can_cut else Value(_LIST | flags),
+                output_field=models.IntegerField(),
             ),
             merge_row=ExpressionWrapper(Value(None), output_field=models.TextField()),
         )
