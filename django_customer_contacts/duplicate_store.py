@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.db.models import Exists, OuterRef
 
 from . import get_contact_model, get_customer_model
@@ -55,10 +55,26 @@ _REASON_BITS = {"email": 1, "phone": 2, "name": 4, "birthday": 8}
 
 
 def note_customers(customer_ids: Iterable[Any], using: str) -> None:
-    """The contacts of these customers changed: their stored groups are found again."""
+    """The contacts of these customers changed: their stored groups are found again.
+
+    A plain ``INSERT`` of the customers' keys, as ``bulk_create()`` would write them
+    without building an instance per row or reading the new pks back: every save of a
+    contact, email or phone runs it (a merge's save of main spent 0.3 ms of Python on
+    ``bulk_create()``, under a profiler).
+    """
     ids = sorted({pk for pk in customer_ids if pk is not None}, key=str)
-    if ids:
-        DuplicateChange._base_manager.using(using).bulk_create([DuplicateChange(customer_id=pk) for pk in ids])
+    if not ids:
+        return
+    connection = connections[using]
+    meta = DuplicateChange._meta
+    field = meta.get_field("customer")
+    values = [field.get_db_prep_save(pk, connection) for pk in ids]
+    quote = connection.ops.quote_name
+    head = f"INSERT INTO {quote(meta.db_table)} ({quote(field.column)}) VALUES "
+    with connection.cursor() as cursor:
+        # 500 a statement: under every database's limit of parameters.
+        for chunk in chunked(values, 500):
+            cursor.execute(head + ", ".join(["(%s)"] * len(chunk)), chunk)
 
 
 def note_contacts(contact_ids: Iterable[Any], using: str) -> None:
