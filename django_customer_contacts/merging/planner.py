@@ -352,9 +352,7 @@ def _plan_relations(
             clashes.append((relation, dup_pk))
         (plan.dropped if flags & _DROP else plan.moved).setdefault(dup_pk, []).append(pk)
         if row is not None and (flags & _DROP or relation.is_contact_point):
-            plan.rows.setdefault(dup_pk, []).append(
-                row if isinstance(row, _Values) else _row_values(relation.model, row)
-            )
+            plan.rows.setdefault(dup_pk, []).append(_row_values(relation.model, row))
         elif row is not None:
             plan.stamps[pk] = _row_values(relation.model, row)
         if flags & _PRIMARY and not flags & _DROP:
@@ -776,15 +774,12 @@ def _keys_are_the_row(relation: Relation) -> bool:
     return fields == {relation.model._meta.pk.attname, relation.field.attname, other.attname}
 
 
-class _Values(dict[str, Any]):
-    """A row's values as ``_row_values`` returns them, put together in Python."""
-
-
-def _link_rows(relation: Relation, pks: list[int], owner: Any, others: list[int]) -> list[_Values]:
-    """Link rows from their keys (see ``_keys_are_the_row``): integers, as read."""
+def _link_rows(relation: Relation, pks: list[int], owner: Any, others: list[int]) -> list[dict[str, Any]]:
+    """Link rows from their keys (see ``_keys_are_the_row``), as ``_row_values`` reads
+    rows: integers, as read."""
     pk_name, owner_name = relation.model._meta.pk.attname, relation.field.attname
     other_name = cast("models.Field[Any, Any]", relation.other_field).attname
-    return [_Values({pk_name: pk, owner_name: owner, other_name: other}) for pk, other in zip(pks, others, strict=True)]
+    return [{pk_name: pk, owner_name: owner, other_name: other} for pk, other in zip(pks, others, strict=True)]
 
 
 def _plan_branches(
