@@ -386,12 +386,13 @@ def _plan_relations(
             # side of a many-to-many link), comma-separated.
             count = flags // _COUNT
             text = _list_text(pk, count)
-            lists_others = relation.other_field is not None and keeps_other_side(relation.model)  # see listed()
+            lists_others = _lists_other_side(relation, flags)
             other_text = _list_text(other, count) if lists_others else None
+            if lists_others and other_text is None:
+                text = None  # cut short: read as if the keys' list were
             others = _int_list(other_text) if other_text is not None else None
-            cut_short = text is None or (lists_others and other_text is None)
             drops = dropped_lists.get((index, owner))
-            if text is not None and not cut_short and index not in marked:
+            if text is not None and index not in marked:
                 # What moves is the list but the links dropped: kept as text (see
                 # RelationPlan.listed); the database writes integers one way.
                 if drops is not None:
@@ -402,7 +403,7 @@ def _plan_relations(
                 if others is not None:
                     plan.others.setdefault(dup_pk, []).extend(others)
                 continue
-            if text is None or cut_short:  # read the rows one by one
+            if text is None:  # cut short (MariaDB): read the rows one by one
                 dup = next(d for d in duplicates if d.pk == dup_pk)
                 pks, others = _read_rows(relation, dup, content_types, using)
             else:
@@ -733,6 +734,13 @@ class _KeyList(models.Aggregate):
         return value, pk
 
 
+def _lists_other_side(relation: Relation, flags: int) -> bool:
+    """Whether a list (``_LIST`` row) of a many-to-many's links carries their other
+    side too: for dropped links (their whole row goes into the record) and where the
+    record keeps it (``record.keeps_other_side``)."""
+    return relation.other_field is not None and bool(flags & _DROP or keeps_other_side(relation.model))
+
+
 def _listed(relation: Relation, using: str) -> bool:
     """Whether a relation's rows are read as one list per duplicate: rows the merge
     keeps nothing of but their integer keys (no contact points, no stamped fields)."""
@@ -837,9 +845,7 @@ def _plan_branches(
         for 3,333 links).
         """
         other_column = (
-            relation.other_field.attname
-            if relation.other_field and (flags & _DROP or keeps_other_side(relation.model))
-            else None
+            relation.other_field.attname if relation.other_field and _lists_other_side(relation, flags) else None
         )
         # Only MariaDB/MySQL cut a list short; elsewhere the count isn't read, and cost
         # SQLite 0.1 ms for 3,333 rows.

@@ -102,7 +102,7 @@ def _forget_relations_for_models(**kwargs: Any) -> None:
 
 @receiver(setting_changed, dispatch_uid="customer_contacts_relations_setting")
 def _forget_relations_for_settings(*, setting: str, **kwargs: Any) -> None:
-    if setting in ("INSTALLED_APPS", "CUSTOMER_CONTACTS_CONTACT_MODEL"):
+    if setting == "INSTALLED_APPS":  # (the contact model is the cache's key)
         _RELATIONS.clear()
 
 
