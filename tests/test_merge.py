@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django.db import transaction
+from django.db.models.signals import post_save, pre_save
 
 from django_customer_contacts import get_contact_model
 from django_customer_contacts.exceptions import MergeError
@@ -334,6 +335,38 @@ def test_contacts_merged_is_sent_inside_the_transaction(trio):
     finally:
         contacts_merged.disconnect(receiver)
     assert received == [(get_contact_model(), main, [first.pk], record, True)]
+
+
+def test_the_record_is_saved_with_djangos_save_signals(trio):
+    """The record's INSERT is compiled once, yet its pre_save and post_save are sent as
+    save() sends them: before the row exists, then with the row written."""
+    main, first, _second = trio
+    first.add_email("jane@example.com")
+    seen = []
+
+    def before(sender, instance, raw, using, update_fields, **kwargs):
+        seen.append(("pre_save", instance.pk, instance._state.adding, raw, using, update_fields))
+
+    def after(sender, instance, created, raw, using, update_fields, **kwargs):
+        stored = MergeRecord.objects.get(pk=instance.pk)
+        seen.append(("post_save", instance.pk, created, raw, using, update_fields))
+        seen.append(("stored", stored.merged_ids, stored.moved == instance.moved, instance.moved != {}))
+
+    pre_save.connect(before, sender=MergeRecord)
+    post_save.connect(after, sender=MergeRecord)
+    try:
+        record = merge_contacts(main, [first], reason="same person")
+    finally:
+        pre_save.disconnect(before, sender=MergeRecord)
+        post_save.disconnect(after, sender=MergeRecord)
+    assert seen == [
+        ("pre_save", None, True, False, "default", None),
+        ("post_save", record.pk, True, False, "default", None),
+        ("stored", [first.pk], True, True),
+    ]
+    assert record.pk is not None and not record._state.adding
+    assert record.created is not None and record.reason == "same person"
+    assert MergeRecord.objects.get(pk=record.pk).created == record.created
 
 
 def test_a_receiver_that_raises_undoes_the_merge(trio):
