@@ -62,8 +62,18 @@ def expected_record(main, dup):
     }
 
 
+def dropped_rows(main, dup):
+    """The link rows a merge of ``dup`` into ``main`` drops, whole, as the record keeps them."""
+    rows = {}
+    for label, through, other in ((M2M, THROUGH, host.m2m_model._meta.model_name), (TAGS, Tag.contacts.through, "tag")):
+        shared = through.objects.filter(contact=main).values(other)
+        rows[label] = list(through.objects.filter(contact=dup, **{f"{other}__in": shared}).order_by("pk").values())
+    return rows
+
+
 def check_merge(main, dup):
     expected = expected_record(main, dup)
+    expected_dropped_rows = dropped_rows(main, dup)
     plan = {relation_plan.relation.label: relation_plan for relation_plan in plan_merge(main, [dup]).relations}
     for label, (moved, dropped) in expected.items():
         assert plan[label].moved_count == len(moved[str(dup.pk)])
@@ -75,6 +85,10 @@ def check_merge(main, dup):
     for label, (moved, dropped) in expected.items():
         assert record.moved[label]["moved"] == moved, label
         assert record.moved[label]["dropped"] == dropped, label
+    # Each dropped link whole: its pk with its own other side (the lists pair by position).
+    for label, rows in expected_dropped_rows.items():
+        kept = sorted(record.snapshots[str(dup.pk)]["dropped"][label], key=lambda row: row["id"])
+        assert kept == rows, label
     # Every row is main's now, the dropped links are gone.
     assert host.fk_model.objects.filter(**{host.fk_field: main}).count() == 12
     assert THROUGH.objects.filter(contact=main).count() == 8
