@@ -3,12 +3,13 @@
 from datetime import UTC, date, datetime
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.signals import post_save, pre_save
 
 from django_customer_contacts import get_contact_model
 from django_customer_contacts.exceptions import MergeError
 from django_customer_contacts.merging import plan_merge
+from django_customer_contacts.merging import record as record_module
 from django_customer_contacts.models import ContactEmail, MergeRecord, NotificationCategory, Tag
 from django_customer_contacts.services import merge_contacts, set_primary_contact
 from django_customer_contacts.signals import contacts_merged
@@ -367,6 +368,23 @@ def test_the_record_is_saved_with_djangos_save_signals(trio):
     assert record.pk is not None and not record._state.adding
     assert record.created is not None and record.reason == "same person"
     assert MergeRecord.objects.get(pk=record.pk).created == record.created
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="PostgreSQL always returns the key (RETURNING)")
+def test_the_record_gets_its_key_where_the_database_returns_none(trio, monkeypatch):
+    """MySQL (and MariaDB before 10.5) can't return the new key from the INSERT: the
+    record then reads it as Django does (the cursor's last id)."""
+    main, first, second = trio
+    first.add_email("jane@example.com")
+    monkeypatch.setattr(connection.features, "can_return_columns_from_insert", False)
+    monkeypatch.setattr(record_module, "_INSERTS", {})  # compiled again, without RETURNING
+    earlier = MergeRecord.objects.create(contact=main, merged_ids=[0])
+    record = merge_contacts(main, [first, second])
+    (insert,) = record_module._INSERTS.values()
+    assert "RETURNING" not in insert.sql.upper()
+    assert record.pk == MergeRecord.objects.latest("pk").pk > earlier.pk
+    assert record.merged_ids == [first.pk, second.pk]
+    assert record.moved == MergeRecord.objects.get(pk=record.pk).moved != {}
 
 
 def test_a_receiver_that_raises_undoes_the_merge(trio):
