@@ -198,10 +198,18 @@ class Param(models.Expression):
         return "%s", (self,)
 
     @staticmethod
-    def fill(params: list[Any], values: dict[str, Any], connection: Any) -> list[Any]:
-        """A compiled statement's parameters with each ``Param`` replaced by its value."""
+    def fill(params: list[Any], values: dict[str, Any], connection: Any, *, for_save: bool = False) -> list[Any]:
+        """A compiled statement's parameters with each ``Param`` replaced by its value,
+        prepared as a query prepares it, or with ``for_save`` as ``save()`` does (a
+        ``JSONField``'s ``None`` is SQL ``NULL``)."""
         return [
-            param.output_field.get_db_prep_value(values[param.name], connection) if isinstance(param, Param) else param
+            (
+                param.output_field.get_db_prep_save(values[param.name], connection)
+                if for_save
+                else param.output_field.get_db_prep_value(values[param.name], connection)
+            )
+            if isinstance(param, Param)
+            else param
             for param in params
         ]
 

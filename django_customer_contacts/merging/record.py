@@ -172,12 +172,8 @@ class _RecordInsert:
         pre_save.send(sender=MergeRecord, instance=record, raw=False, using=using, update_fields=None)
         values = {model_field.attname: model_field.pre_save(record, True) for model_field in self.fields}
         values["moved"] = moved
-        params = [
-            param.output_field.get_db_prep_save(values[param.name], connection) if isinstance(param, Param) else param
-            for param in self.params
-        ]
         with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
+            cursor.execute(self.sql, Param.fill(self.params, values, connection, for_save=True))
             if self.returns:  # RETURNING the pk: PostgreSQL, SQLite, MariaDB
                 (pk,) = cursor.fetchone()
             else:
